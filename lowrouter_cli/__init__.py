@@ -1,0 +1,3 @@
+"""lowrouter: command-line client for the LowRouter LLM gateway."""
+
+__version__ = "0.1.0"

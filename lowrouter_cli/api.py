@@ -1,0 +1,277 @@
+"""One function per gateway endpoint; JSON in, plain dataclasses out.
+
+Parsing is forgiving in the direction the contract asks for: unknown fields are ignored, and the
+LowRouter extras (`lowrouter`, `usage.cost`, pricing) may be missing. Fields of the wrong type are
+treated as missing, never raised on, so that any JSON shape ends in a result or one of our errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from lowrouter_cli.errors import (
+    GatewayError,
+    TruncatedAnswer,
+    error_code_of,
+    error_for_code,
+    parse_error_envelope,
+)
+from lowrouter_cli.sse import SSEDecoder
+from lowrouter_cli.transport import ByteStream, Transport
+
+DEFAULT_MODEL = "lowrouter/auto"
+
+
+@dataclass
+class ChatRequest:
+    model: str
+    prompt: str
+    system: str | None = None
+    region: str | None = None
+    provider: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+    def body(self, *, stream: bool = False) -> dict[str, Any]:
+        messages = []
+        if self.system:
+            messages.append({"role": "system", "content": self.system})
+        messages.append({"role": "user", "content": self.prompt})
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if stream:
+            body["stream"] = True
+        # The route pins the request (503 rather than a silent fallback): only what was asked.
+        route = {key: value for key, value in (("region", self.region), ("provider", self.provider)) if value}
+        if route:
+            body["route"] = route
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        return body
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    cost: float | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> "Usage | None":
+        if not isinstance(value, dict):
+            return None
+        return cls(
+            prompt_tokens=_int(value.get("prompt_tokens")),
+            completion_tokens=_int(value.get("completion_tokens")),
+            total_tokens=_int(value.get("total_tokens")),
+            cost=_number(value.get("cost")),
+        )
+
+
+@dataclass
+class Routed:
+    model: str | None = None
+    provider: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class ChatResult:
+    text: str
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    routed: Routed = field(default_factory=Routed)
+    generation_id: str | None = None
+    raw: Any = None
+
+
+def complete(transport: Transport, request: ChatRequest) -> ChatResult:
+    transport.require_key()
+    response = transport.post_json("chat/completions", request.body())
+    result = parse_completion(response.body)
+    if result.generation_id is None:
+        result.generation_id = response.headers.get("X-LowRouter-Generation-Id")
+    return result
+
+
+def parse_completion(body: Any) -> ChatResult:
+    """A non-streaming answer; an error inside a 200 body is raised as the failure it is."""
+    generation_id = _generation_id(body)
+    _raise_embedded_error(body, generation_id)
+    if not isinstance(body, dict):
+        raise GatewayError("the gateway's answer is not a JSON object", generation_id=generation_id)
+    choice = _first_choice(body)
+    if choice is None:
+        raise GatewayError("the gateway's answer has no choices", generation_id=generation_id)
+    message = choice.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    finish_reason = choice.get("finish_reason")
+    if finish_reason == "error":
+        _raise_choice_error(choice, generation_id)
+    return ChatResult(
+        text=content if isinstance(content, str) else "",
+        finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+        usage=Usage.parse(body.get("usage")),
+        routed=_routed(body),
+        generation_id=generation_id,
+        raw=body,
+    )
+
+
+@dataclass
+class StreamChunk:
+    """One event as received: its data, its JSON (None if not JSON), and the text it adds."""
+
+    data: str
+    payload: Any
+    text: str = ""
+
+
+class ChatStream:
+    """Iterate for chunks in arrival order. The answer is complete only if iteration ends
+    without raising: an error chunk raises (after being yielded, so --json shows it), and an end
+    without any finish_reason raises TruncatedAnswer. The summary fields fill in as chunks come."""
+
+    def __init__(self, byte_stream: ByteStream) -> None:
+        self.byte_stream = byte_stream
+        self.generation_id: str | None = byte_stream.headers.get("X-LowRouter-Generation-Id")
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.routed = Routed()
+        self.chars = 0
+        self._decoder = SSEDecoder()
+
+    def __iter__(self) -> Iterator[StreamChunk]:
+        for data in self.byte_stream:
+            for event in self._decoder.feed(data):
+                if event.data == "[DONE]":
+                    self._check_complete()
+                    return
+                chunk = self._parse(event.data)
+                yield chunk
+                self._raise_if_error(chunk.payload)
+        self._decoder.end()
+        self._check_complete()
+
+    def close(self) -> None:
+        self.byte_stream.close()
+
+    def _parse(self, data: str) -> StreamChunk:
+        try:
+            payload = json.loads(data)
+        except (ValueError, RecursionError):
+            return StreamChunk(data, None)
+        if not isinstance(payload, dict):
+            return StreamChunk(data, payload)
+        self.generation_id = _generation_id(payload) or self.generation_id
+        usage = Usage.parse(payload.get("usage"))
+        if usage is not None:
+            self.usage = usage
+        routed = _routed(payload)
+        self.routed = Routed(
+            routed.model or self.routed.model,
+            routed.provider or self.routed.provider,
+            routed.region or self.routed.region,
+        )
+        text = ""
+        choice = _first_choice(payload)
+        if choice is not None:
+            delta = choice.get("delta")
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(content, str):
+                text = content
+                self.chars += len(content)
+            finish_reason = choice.get("finish_reason")
+            if isinstance(finish_reason, str) and finish_reason:
+                self.finish_reason = finish_reason
+        return StreamChunk(data, payload, text)
+
+    def _raise_if_error(self, payload: Any) -> None:
+        _raise_embedded_error(payload, self.generation_id)
+        choice = _first_choice(payload) if isinstance(payload, dict) else None
+        if choice is not None and choice.get("finish_reason") == "error":
+            _raise_choice_error(choice, self.generation_id)
+
+    def _check_complete(self) -> None:
+        if self.finish_reason is None:
+            raise TruncatedAnswer(
+                "answer truncated: the stream ended before the answer was finished",
+                generation_id=self.generation_id,
+            )
+
+
+def open_chat_stream(transport: Transport, request: ChatRequest) -> ChatStream:
+    transport.require_key()
+    return ChatStream(transport.open_stream("chat/completions", request.body(stream=True)))
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _raise_embedded_error(body: Any, generation_id: str | None) -> None:
+    if not isinstance(body, dict) or body.get("error") in (None, False):
+        return
+    message, details = parse_error_envelope(body)
+    details["generation_id"] = details.get("generation_id") or generation_id
+    code = error_code_of(body)
+    raise error_for_code(code, message or f"the gateway reported an error (code {code})", **details)
+
+
+def _raise_choice_error(choice: dict[str, Any], generation_id: str | None) -> None:
+    message, details = parse_error_envelope({"error": choice.get("error")})
+    details["generation_id"] = generation_id
+    code = error_code_of({"error": choice.get("error")})
+    raise error_for_code(code, message or "the provider failed while answering", **details)
+
+
+def _first_choice(body: dict[str, Any]) -> dict[str, Any] | None:
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        return choices[0]
+    return None
+
+
+def _generation_id(body: Any) -> str | None:
+    if isinstance(body, dict):
+        lowrouter = body.get("lowrouter")
+        if isinstance(lowrouter, dict):
+            value = lowrouter.get("generation_id")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _routed(body: dict[str, Any]) -> Routed:
+    lowrouter = body.get("lowrouter")
+    routed = lowrouter.get("routed") if isinstance(lowrouter, dict) else None
+    routed = routed if isinstance(routed, dict) else {}
+    return Routed(
+        model=_str(routed.get("model")) or _str(body.get("model")),
+        provider=_str(routed.get("provider")) or _str(body.get("provider")),
+        region=_str(routed.get("region")),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,123 @@
+"""The two jobs that send a prompt: `chat` (one JSON answer) and `stream` (tokens as they come).
+
+Each builds the transport, calls the api, hands the result to the output layer, and records the
+outcome. Failures propagate as LowRouterError; cli.py alone turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from lowrouter_cli import api
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import Interrupted, LowRouterError
+from lowrouter_cli.render import messages
+from lowrouter_cli.render.answer import print_answer, print_json
+from lowrouter_cli.settings import Settings
+
+
+class OutputClosed(Exception):
+    """The reader of stdout went away (`| head`): stop quietly."""
+
+
+def build_transport(env: Environment, settings: Settings, *, verbose: bool = False) -> Any:
+    from lowrouter_cli.transport import Transport
+
+    return Transport(
+        settings.base_url,
+        settings.api_key,
+        timeout=settings.timeout,
+        announce=lambda message: messages.notice(env, message),
+        log=(lambda message: _verbose_line(env, message)) if verbose else None,
+        sleep=env.sleep,
+        wall_clock=env.wall_clock,
+    )
+
+
+def _verbose_line(env: Environment, message: str) -> None:
+    env.stderr.write(message + "\n")
+    env.stderr.flush()
+
+
+def run_chat(env: Environment, settings: Settings, request: api.ChatRequest, *,
+             as_json: bool, verbose: bool = False) -> api.ChatResult:
+    transport = build_transport(env, settings, verbose=verbose)
+    try:
+        result = api.complete(transport, request)
+    finally:
+        transport.close()
+    try:
+        if as_json:
+            print_json(env, result.raw)
+        else:
+            print_answer(env, result.text)
+    except BrokenPipeError:
+        raise OutputClosed() from None
+    usage = result.usage or api.Usage()
+    messages.print_footer(env, messages.Footer(
+        model=result.routed.model or request.model,
+        provider=result.routed.provider,
+        region=result.routed.region,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost=usage.cost,
+        generation_id=result.generation_id,
+    ))
+    return result
+
+
+def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *,
+               as_json: bool, raw: bool, verbose: bool = False) -> api.ChatStream:
+    from lowrouter_cli.render.stream import stream_writer
+
+    transport = build_transport(env, settings, verbose=verbose)
+    chat_stream = api.open_chat_stream(transport, request)
+    writer = stream_writer(env, as_json=as_json, raw=raw)
+    started = env.monotonic()
+    try:
+        for chunk in chat_stream:
+            writer.write(chunk)
+    except KeyboardInterrupt:
+        # Close first: that cancels the generation (and its billing) at the gateway. A second
+        # Ctrl-C while we tidy up ends the process at once.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        chat_stream.close()
+        _finish_quietly(writer)
+        raise Interrupted("interrupted", generation_id=chat_stream.generation_id) from None
+    except BrokenPipeError:
+        chat_stream.close()
+        raise OutputClosed() from None
+    except LowRouterError as error:
+        chat_stream.close()
+        _finish_quietly(writer)
+        error.generation_id = error.generation_id or chat_stream.generation_id
+        raise
+    finally:
+        transport.close()
+    try:
+        writer.finish()
+    except BrokenPipeError:
+        raise OutputClosed() from None
+    elapsed = env.monotonic() - started
+    usage = chat_stream.usage or api.Usage()
+    completion = usage.completion_tokens
+    messages.print_footer(env, messages.Footer(
+        model=chat_stream.routed.model or request.model,
+        provider=chat_stream.routed.provider,
+        region=chat_stream.routed.region,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=completion,
+        cost=usage.cost,
+        tokens_per_second=(completion / elapsed) if completion and elapsed > 0 else None,
+        generation_id=chat_stream.generation_id,
+    ))
+    return chat_stream
+
+
+def _finish_quietly(writer: Any) -> None:
+    """Keep the partial text on screen; a failure while doing so must not hide the real error."""
+    try:
+        writer.finish()
+    except (OSError, ValueError, KeyboardInterrupt):
+        pass

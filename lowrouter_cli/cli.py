@@ -1,0 +1,231 @@
+"""The Typer app: thin commands (options, a docstring, one call into the core, one into output).
+
+`run()` is the only place where failures become exit codes and one-line messages. Heavy modules
+(requests, rich, the api) are imported inside the commands, so --help and --version stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from enum import Enum
+from typing import Annotated, Any, List, Optional
+
+import typer
+
+
+from lowrouter_cli import __version__
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import ExitCode, LowRouterError, Terminated
+
+app = typer.Typer(
+    name="lowrouter",
+    help="Command-line client for the LowRouter LLM gateway: ask, stream, compare prices, and "
+    "inspect what each generation cost in money, energy and CO2.",
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+# -- options shared by every command, accepted after the command's name --------------------------
+
+BaseUrlOpt = Annotated[Optional[str], typer.Option(
+    "--base-url", metavar="URL", show_default=False,
+    help="Gateway API base URL [env LOWROUTER_BASE_URL; default https://lowrouter.ai/api/v1].")]
+TimeoutOpt = Annotated[Optional[float], typer.Option(
+    "--timeout", metavar="SECONDS", min=0.001, show_default=False,
+    help="Longest wait for an answer; for streams, the longest silence between bytes [default 120].")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the gateway's JSON (for jq).")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "-v", "--verbose", help="Show requests, headers (key redacted), status, timing and retries on stderr.")]
+ColorOpt = Annotated[Color, typer.Option(
+    "--color", case_sensitive=False, help="Colour and escape codes: auto (terminal only), always, never.")]
+
+# -- options of the commands that send a prompt --------------------------------------------------
+
+PromptArg = Annotated[Optional[List[str]], typer.Argument(
+    metavar="[PROMPT]...", show_default=False,
+    help="The prompt; stdin, when not a terminal, is added after it (or is the prompt).")]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "-m", "--model", metavar="MODEL", show_default=False,
+    help="Model id, or lowrouter/auto to let the router pick [env LOWROUTER_MODEL].")]
+SystemOpt = Annotated[Optional[str], typer.Option(
+    "-s", "--system", metavar="TEXT", show_default=False, help="System prompt.")]
+RegionOpt = Annotated[Optional[str], typer.Option(
+    "--region", metavar="REGION", show_default=False,
+    help="Pin the route to a region (e.g. eu-west); 503 rather than a fallback.")]
+ProviderOpt = Annotated[Optional[str], typer.Option(
+    "--provider", metavar="PROVIDER", show_default=False,
+    help="Pin the route to a provider (e.g. openai); 503 rather than a fallback.")]
+MaxTokensOpt = Annotated[Optional[int], typer.Option(
+    "--max-tokens", metavar="N", min=1, show_default=False, help="Longest answer, in tokens.")]
+TemperatureOpt = Annotated[Optional[float], typer.Option(
+    "--temperature", metavar="T", min=0.0, max=2.0, show_default=False, help="Sampling temperature, 0 to 2.")]
+
+
+def _env(ctx: typer.Context, color: Color) -> Environment:
+    env: Environment = ctx.obj
+    env.color = color.value
+    return env
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lowrouter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Command-line client for the LowRouter LLM gateway."""
+
+
+def _chat_request(env: Environment, settings: Any, prompt: Optional[List[str]], system: Optional[str],
+                  max_tokens: Optional[int], temperature: Optional[float]) -> Any:
+    from lowrouter_cli.api import ChatRequest
+    from lowrouter_cli.prompt import read_prompt
+
+    return ChatRequest(
+        model=settings.model,
+        prompt=read_prompt(env, prompt),
+        system=system,
+        region=settings.region,
+        provider=settings.provider,
+        max_tokens=max_tokens,
+        temperature=temperature,
+    )
+
+
+def _settings(env: Environment, **options: Any) -> Any:
+    from lowrouter_cli.settings import resolve
+
+    return resolve(env, **options)
+
+
+@app.command()
+def chat(
+    ctx: typer.Context,
+    prompt: PromptArg = None,
+    model: ModelOpt = None,
+    system: SystemOpt = None,
+    region: RegionOpt = None,
+    provider: ProviderOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    temperature: TemperatureOpt = None,
+    json: JsonOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe)."""
+    from lowrouter_cli.chat import run_chat
+
+    env = _env(ctx, color)
+    settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
+    request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
+    run_chat(env, settings, request, as_json=json, verbose=verbose)
+
+
+@app.command()
+def stream(
+    ctx: typer.Context,
+    prompt: PromptArg = None,
+    model: ModelOpt = None,
+    system: SystemOpt = None,
+    region: RegionOpt = None,
+    provider: ProviderOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    temperature: TemperatureOpt = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Plain tokens even on a terminal (no Markdown).")] = False,
+    json: Annotated[bool, typer.Option("--json", help="One JSON object per event, as received (JSON Lines).")] = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Stream the answer token by token: live Markdown on a terminal, raw text in a pipe."""
+    from lowrouter_cli.chat import run_stream
+
+    env = _env(ctx, color)
+    settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
+    request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
+    run_stream(env, settings, request, as_json=json, raw=raw, verbose=verbose)
+
+
+# -- the one place where failures become exit codes ------------------------------------------------
+
+
+def run(env: Environment, argv: Optional[List[str]] = None) -> int:
+    from lowrouter_cli.chat import OutputClosed
+    from lowrouter_cli.render import messages
+
+    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="lowrouter", standalone_mode=False, obj=env)
+        return result if isinstance(result, int) else ExitCode.OK
+    except LowRouterError as error:
+        messages.error_line(env, error.one_line())
+        return error.exit_code
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.TyperException as error:  # click's usage errors
+        messages.error_line(env, _usage_message(error))
+        return ExitCode.USAGE
+    except (KeyboardInterrupt, typer.Abort):
+        messages.error_line(env, "interrupted")
+        return ExitCode.INTERRUPTED
+    except OutputClosed:
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
+    except BrokenPipeError:
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
+    except Exception as error:  # a bug: one line, no locals (they could hold the key)
+        messages.error_line(env, f"unexpected error: {type(error).__name__}: {error}")
+        if env.getenv("LOWROUTER_DEBUG"):
+            import traceback
+
+            traceback.print_exc(file=env.stderr)
+        return ExitCode.UNEXPECTED
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def _usage_message(error: Any) -> str:
+    message = error.format_message()
+    context = getattr(error, "ctx", None)
+    if context is not None:
+        message += f" (see '{context.command_path} --help')"
+    return message
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated("terminated")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush can't complain about the pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main() -> None:
+    sys.exit(run(Environment.from_os()))

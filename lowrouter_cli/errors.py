@@ -1,0 +1,167 @@
+"""One error hierarchy for everything that can go wrong, keyed on HTTP status and failure class.
+
+Each error knows its exit code and carries what the gateway told us (message, error type,
+availability, generation id). `cli.py` is the only place that turns these into exits.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    AUTH = 3
+    REJECTED = 4
+    RATE_LIMITED = 5
+    ROUTE_UNAVAILABLE = 6
+    GATEWAY = 7
+    NETWORK = 8
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class LowRouterError(Exception):
+    """Base of every failure the user can meet; `str()` is the one-line message."""
+
+    exit_code = ExitCode.UNEXPECTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_type: str | None = None,
+        availability: dict[str, Any] | None = None,
+        generation_id: str | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+        self.availability = availability
+        self.generation_id = generation_id
+        self.retry_after = retry_after
+
+    def one_line(self) -> str:
+        """The message as printed: a single line, with the generation id when one is known."""
+        text = " ".join(self.message.split())
+        if self.generation_id and self.generation_id not in text:
+            text += f" (generation {self.generation_id})"
+        return text
+
+
+class UsageError(LowRouterError):
+    exit_code = ExitCode.USAGE
+
+
+class AuthError(LowRouterError):
+    exit_code = ExitCode.AUTH
+
+
+class RequestRejected(LowRouterError):
+    exit_code = ExitCode.REJECTED
+
+
+class RateLimited(LowRouterError):
+    exit_code = ExitCode.RATE_LIMITED
+
+
+class RouteUnavailable(LowRouterError):
+    exit_code = ExitCode.ROUTE_UNAVAILABLE
+
+
+class GatewayError(LowRouterError):
+    exit_code = ExitCode.GATEWAY
+
+
+class NetworkError(LowRouterError):
+    exit_code = ExitCode.NETWORK
+
+
+class TruncatedAnswer(NetworkError):
+    """The stream ended (or dropped) before any finish_reason: what was shown is partial."""
+
+
+class Interrupted(LowRouterError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+class Terminated(LowRouterError):
+    exit_code = ExitCode.TERMINATED
+
+
+def error_class_for_status(status: int) -> type[LowRouterError]:
+    """The error class an HTTP status maps to (the exit-code table in the README)."""
+    if status in (401, 403):
+        return AuthError
+    if status == 429:
+        return RateLimited
+    if status == 503:
+        return RouteUnavailable
+    if status == 408 or status >= 500:
+        return GatewayError
+    if 400 <= status < 500:
+        return RequestRejected
+    return GatewayError
+
+
+def error_for_status(status: int, message: str, **details: Any) -> LowRouterError:
+    return error_class_for_status(status)(message, status=status, **details)
+
+
+def error_for_code(code: Any, message: str, **details: Any) -> LowRouterError:
+    """An error chunk inside a 200 body or stream: 429 means rate limited, all else is a
+    gateway or provider failure (exit 7), whatever the code says."""
+    if _as_int(code) == 429 or code == "rate_limit_exceeded":
+        return RateLimited(message, status=429, **details)
+    return GatewayError(message, status=_as_int(code), **details)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def parse_error_envelope(body: Any) -> tuple[str | None, dict[str, Any]]:
+    """Read the gateway's error envelope, in our shape or OpenAI's, from a decoded JSON body.
+
+    Returns the gateway's message (None when there is none) and the details an error carries.
+    Any shape is accepted: fields of the wrong type are ignored, never raised on.
+    """
+    details: dict[str, Any] = {}
+    if not isinstance(body, dict):
+        return None, details
+    lowrouter = body.get("lowrouter")
+    if isinstance(lowrouter, dict) and isinstance(lowrouter.get("generation_id"), str):
+        details["generation_id"] = lowrouter["generation_id"]
+    error = body.get("error")
+    if isinstance(error, str):
+        return error, details
+    if not isinstance(error, dict):
+        return None, details
+    message = error.get("message")
+    metadata = error.get("metadata")
+    error_type = metadata.get("error_type") if isinstance(metadata, dict) else None
+    if error_type is None:
+        error_type = error.get("type")
+    if isinstance(error_type, str):
+        details["error_type"] = error_type
+    availability = error.get("availability")
+    if isinstance(availability, dict):
+        details["availability"] = availability
+    return (message if isinstance(message, str) and message.strip() else None), details
+
+
+def error_code_of(body: Any) -> Any:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None

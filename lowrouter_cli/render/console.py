@@ -1,0 +1,36 @@
+"""rich Consoles configured from the Environment (imported only when something is formatted)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lowrouter_cli.context import Environment
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def make_console(env: Environment, *, stderr: bool = False) -> "Console":
+    from rich.console import Console
+
+    stream = env.stderr if stderr else env.stdout
+    isatty = env.stderr_isatty if stderr else env.stdout_isatty
+    styled = env.styled(isatty)
+    width = None
+    columns = env.getenv("COLUMNS")
+    if columns and columns.isdigit():
+        width = int(columns)
+    return Console(
+        file=stream,
+        force_terminal=styled,
+        color_system="auto" if styled else None,
+        no_color=env.no_color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        width=width,
+        soft_wrap=False,
+        force_jupyter=False,
+        force_interactive=styled and isatty,
+        legacy_windows=False,
+    )

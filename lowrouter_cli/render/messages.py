@@ -1,0 +1,83 @@
+"""Everything written to stderr: footers, retry notices, warnings and the one-line errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lowrouter_cli.context import Environment
+
+PROG = "lowrouter"
+
+
+@dataclass
+class Footer:
+    model: str | None = None
+    provider: str | None = None
+    region: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None
+    tokens_per_second: float | None = None
+    generation_id: str | None = None
+
+    def text(self) -> str:
+        parts = []
+        if self.model:
+            parts.append(self.model)
+        where = "/".join(p for p in (self.provider, self.region) if p)
+        if where:
+            parts.append(where)
+        if self.prompt_tokens is not None or self.completion_tokens is not None:
+            parts.append(f"{_n(self.prompt_tokens)} → {_n(self.completion_tokens)} tokens")
+        if self.cost is not None:
+            parts.append(format_cost(self.cost))
+        if self.tokens_per_second is not None:
+            parts.append(f"{self.tokens_per_second:.0f} tok/s")
+        if self.generation_id:
+            parts.append(self.generation_id)
+        return " · ".join(parts)
+
+
+def format_cost(cost: float) -> str:
+    if cost == 0:
+        return "$0"
+    return f"${cost:.6f}".rstrip("0").rstrip(".") if cost >= 0.000001 else f"${cost:.2e}"
+
+
+def _n(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def print_footer(env: Environment, footer: Footer) -> None:
+    """One dim line after the answer, only when stderr is a terminal."""
+    if not env.stderr_isatty:
+        return
+    text = footer.text()
+    if not text:
+        return
+    if env.styled(True):
+        env.stderr.write(f"\x1b[2m{text}\x1b[0m\n")
+    else:
+        env.stderr.write(text + "\n")
+    env.stderr.flush()
+
+
+def notice(env: Environment, message: str) -> None:
+    """A retry notice or warning: always on stderr, one line."""
+    _line(env, message, "33")
+
+
+def error_line(env: Environment, message: str) -> None:
+    _line(env, "error: " + message, "31")
+
+
+def _line(env: Environment, message: str, colour: str) -> None:
+    text = " ".join(message.split())
+    try:
+        if env.styled(env.stderr_isatty) and not env.no_color:
+            env.stderr.write(f"\x1b[{colour}m{PROG}:\x1b[0m {text}\n")
+        else:
+            env.stderr.write(f"{PROG}: {text}\n")
+        env.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr is gone: nothing more we can say

@@ -1,0 +1,81 @@
+"""Where streamed deltas go: raw text flushed per delta (pipes, --raw), JSON Lines (--json), or
+live Markdown (a terminal). rich never stands between a token and a pipe."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from lowrouter_cli.context import Environment
+
+
+class StreamWriter(Protocol):
+    def write(self, chunk: Any) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class RawText:
+    """Each delta written and flushed as it arrives; ends the answer with a newline."""
+
+    def __init__(self, env: Environment) -> None:
+        self._stream = getattr(env.stdout, "buffer", None)
+        self._text_stream = env.stdout
+        self._last = ""
+
+    def write(self, chunk: Any) -> None:
+        text = chunk.text
+        if not text:
+            return
+        if self._stream is not None:
+            self._stream.write(text.encode("utf-8"))
+            self._stream.flush()
+        else:
+            self._text_stream.write(text)
+            self._text_stream.flush()
+        self._last = text
+
+    def finish(self) -> None:
+        if self._last and not self._last.endswith("\n"):
+            self.write(_Newline)
+
+
+class _Newline:
+    text = "\n"
+
+
+class JSONLines:
+    """One JSON object per event, as received: for jq."""
+
+    def __init__(self, env: Environment) -> None:
+        self._stream = env.stdout
+
+    def write(self, chunk: Any) -> None:
+        payload = chunk.payload if chunk.payload is not None else chunk.data
+        self._stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        pass
+
+
+class LiveText:
+    def __init__(self, env: Environment) -> None:
+        from lowrouter_cli.render.console import make_console
+        from lowrouter_cli.render.live_markdown import LiveMarkdown
+
+        self._markdown = LiveMarkdown(make_console(env), env.monotonic)
+
+    def write(self, chunk: Any) -> None:
+        self._markdown.write(chunk.text)
+
+    def finish(self) -> None:
+        self._markdown.finish()
+
+
+def stream_writer(env: Environment, *, as_json: bool, raw: bool) -> StreamWriter:
+    if as_json:
+        return JSONLines(env)
+    if raw or not env.stdout_isatty:
+        return RawText(env)
+    return LiveText(env)

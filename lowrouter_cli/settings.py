@@ -1,0 +1,75 @@
+"""Resolve each setting once: command-line option, then environment, then config file, then the
+built-in default. Commands receive one Settings object and never read the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import UsageError
+
+DEFAULT_BASE_URL = "https://lowrouter.ai/api/v1"
+DEFAULT_MODEL = "lowrouter/auto"
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MODELS_TTL = 3600.0
+
+# setting name -> (environment variable, config key, default)
+SOURCES: dict[str, tuple[str, str, Any]] = {
+    "base_url": ("LOWROUTER_BASE_URL", "base_url", DEFAULT_BASE_URL),
+    "model": ("LOWROUTER_MODEL", "model", DEFAULT_MODEL),
+    "region": ("LOWROUTER_REGION", "region", None),
+    "provider": ("LOWROUTER_PROVIDER", "provider", None),
+    "timeout": ("LOWROUTER_TIMEOUT", "timeout", DEFAULT_TIMEOUT),
+    "models_ttl": ("LOWROUTER_MODELS_TTL", "models_ttl", DEFAULT_MODELS_TTL),
+}
+NUMERIC = {"timeout", "models_ttl"}
+
+
+@dataclass
+class Settings:
+    base_url: str
+    model: str
+    region: str | None
+    provider: str | None
+    timeout: float
+    models_ttl: float
+    api_key: str | None
+    api_key_source: str | None  # "LOWROUTER_API_KEY" or the key file's path
+
+
+def resolve(
+    env: Environment,
+    config: Mapping[str, Any] | None = None,
+    stored_key: tuple[str, str] | None = None,
+    **options: Any,
+) -> Settings:
+    """`options` holds what was given on the command line (None when not given)."""
+    config = config or {}
+    values: dict[str, Any] = {}
+    for name, (variable, key, default) in SOURCES.items():
+        value, origin = options.get(name), "option"
+        if value is None:
+            value, origin = env.getenv(variable), variable
+        if value is None:
+            value, origin = config.get(key), f"config key {key}"
+        if value is None:
+            value, origin = default, "default"
+        if name in NUMERIC and value is not None:
+            value = _positive_number(value, name, origin)
+        values[name] = value
+    api_key, source = env.getenv("LOWROUTER_API_KEY"), "LOWROUTER_API_KEY"
+    if api_key is None and stored_key is not None:
+        api_key, source = stored_key
+    return Settings(**values, api_key=api_key.strip() if api_key else None,
+                    api_key_source=source if api_key else None)
+
+
+def _positive_number(value: Any, name: str, origin: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise UsageError(f"{name} from {origin} must be a positive number of seconds, not {value!r}")
+    return number

@@ -1,0 +1,122 @@
+"""Server-Sent Events decoding by the WHATWG rules: bytes in, events out.
+
+Knows nothing of HTTP or JSON. Feed it bytes as they arrive; it returns every event completed by
+them at once, so nothing waits for bytes that may never come. Lines are split on bytes (CR, LF or
+CRLF; a CRLF may straddle two feeds), never with str.splitlines(), which would also split on
+U+2028 inside JSON. A multi-byte character split across feeds is decoded once its line is whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Event:
+    data: str
+    event: str = "message"
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._skip_lf = False  # the last line ended in CR: an LF starting the next feed is its pair
+        self._at_start = True  # a BOM is only skipped at the very start of the stream
+        self._data: list[str] = []
+        self._event = ""
+        self._id: str | None = None
+        self._last_id: str | None = None
+        self._retry: int | None = None
+        self.comments = 0  # keep-alive comments seen; they prove the connection is alive
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        if not chunk:
+            return []
+        if self._at_start:
+            chunk = self._strip_bom(chunk)
+            if not chunk:
+                return []
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        buffer = self._buffer + chunk if self._buffer else chunk
+        events: list[Event] = []
+        start = 0
+        length = len(buffer)
+        while start < length:
+            cr = buffer.find(b"\r", start)
+            lf = buffer.find(b"\n", start)
+            if cr == -1 and lf == -1:
+                break
+            if cr == -1 or (lf != -1 and lf < cr):
+                end, next_start = lf, lf + 1
+            elif cr + 1 < length:
+                end = cr
+                next_start = cr + 2 if buffer[cr + 1 : cr + 2] == b"\n" else cr + 1
+            else:
+                # A CR at the end of what we have: the line is complete now; an LF may follow.
+                end, next_start = cr, cr + 1
+                self._skip_lf = True
+            event = self._process_line(buffer[start:end])
+            if event is not None:
+                events.append(event)
+            start = next_start
+        self._buffer = buffer[start:]
+        return events
+
+    def end(self) -> None:
+        """The stream is over. An unfinished event is dropped, as the standard says."""
+        self._buffer = b""
+        self._data = []
+        self._event = ""
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        pending = self._buffer + chunk
+        if len(pending) < len(_BOM) and _BOM.startswith(pending):
+            self._buffer = pending  # could still be a BOM: wait for its other bytes
+            return b""
+        self._at_start = False
+        self._buffer = b""
+        return pending[len(_BOM) :] if pending.startswith(_BOM) else pending
+
+    def _process_line(self, raw: bytes) -> Event | None:
+        if not raw:
+            return self._dispatch()
+        line = raw.decode("utf-8", errors="replace")
+        if line.startswith(":"):
+            self.comments += 1
+            return None
+        field, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            self._data.append(value)
+        elif field == "event":
+            self._event = value
+        elif field == "id":
+            if "\0" not in value:
+                self._last_id = value
+        elif field == "retry":
+            if value.isascii() and value.isdigit():
+                self._retry = int(value)
+        return None
+
+    def _dispatch(self) -> Event | None:
+        self._id = self._last_id
+        if not self._data:
+            self._event = ""
+            return None
+        event = Event(
+            data="\n".join(self._data),
+            event=self._event or "message",
+            id=self._id,
+            retry=self._retry,
+        )
+        self._data = []
+        self._event = ""
+        return event

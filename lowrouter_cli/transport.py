@@ -1,0 +1,423 @@
+"""The one HTTP transport: the only module that imports requests.
+
+One requests.Session with auth, User-Agent and timeouts; typed errors built from the gateway's
+error envelope; retries as small pure functions (`should_retry`, `parse_retry_after`,
+`retry_delay`). Streams are read with read1(), which returns whatever the socket has, so no token
+waits for a buffer to fill, on chunked and close-delimited bodies alike.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
+
+from lowrouter_cli import __version__
+from lowrouter_cli.errors import (
+    AuthError,
+    GatewayError,
+    LowRouterError,
+    NetworkError,
+    TruncatedAnswer,
+    UsageError,
+    error_for_status,
+    parse_error_envelope,
+)
+
+DEFAULT_BASE_URL = "https://lowrouter.ai/api/v1"
+CONNECT_TIMEOUT = 10.0
+MAX_RETRY_AFTER = 20.0
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 504})
+STREAM_READ_SIZE = 65536
+
+Announce = Callable[[str], None]
+
+
+# -- retry policy: pure functions -------------------------------------------------------------
+
+
+def should_retry(status: int, availability: Mapping[str, Any] | None = None) -> bool:
+    """408, 429, 500, 502 and 504 are retried; a 503 only when the gateway says it is retryable
+    (a pinned route that can't be met is not); everything else never."""
+    if status in RETRYABLE_STATUSES:
+        return True
+    if status == 503:
+        return bool(availability and availability.get("retryable") is True)
+    return False
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Retry-After in seconds or as an HTTP date, capped at MAX_RETRY_AFTER; None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def retry_delay(
+    retry_number: int, retry_after: float | None, jitter: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait before retry `retry_number` (1-based): the server's Retry-After when it
+    gave one, else exponential backoff (0.5 s, 1 s, 2 s … capped at 8 s) less up to 25% jitter."""
+    if retry_after is not None:
+        return retry_after
+    base = min(0.5 * 2 ** (retry_number - 1), 8.0)
+    return base * (1 - 0.25 * jitter())
+
+
+def format_delay(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def snippet(body: bytes, limit: int = 80) -> str:
+    """A short, single-line, tag-free excerpt of a non-JSON body, for error messages."""
+    text = body[:4096].decode("utf-8", errors="replace")
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
+    text = re.sub(r"<[^>]*>", " ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class JSONResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    raw: bytes = b""
+
+
+@dataclass
+class ByteStream:
+    """An open streamed response. Iterate for byte chunks as they arrive; close() drops the
+    connection at once, which cancels the generation at the gateway."""
+
+    status: int
+    headers: Mapping[str, str]
+    _response: Any = field(repr=False)
+    _on_bytes: Callable[[int], None] | None = field(default=None, repr=False)
+    timeout: float = 0.0
+    bytes_received: int = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        raw = self._response.raw
+        while True:
+            try:
+                data = raw.read1(STREAM_READ_SIZE)
+            except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+                raise NetworkError(
+                    f"no data from the gateway for {self.timeout:g} s (--timeout)"
+                ) from None
+            except Exception:  # reset, IncompleteRead, a closed socket: the answer is cut short
+                raise TruncatedAnswer("answer truncated: the connection was lost mid-answer") from None
+            if not data:
+                return
+            self.bytes_received += len(data)
+            yield data
+
+    def close(self) -> None:
+        try:
+            self._response.raw.shutdown()  # unblocks a read in progress, from any thread
+        except Exception:
+            pass
+        try:
+            self._response.close()
+        except Exception:
+            pass
+
+
+# -- the transport --------------------------------------------------------------------------------
+
+
+class Transport:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 120.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_retries: int = 2,
+        announce: Announce | None = None,
+        log: Announce | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_retries = max_retries
+        self.announce = announce or (lambda message: None)
+        self.log = log
+        self.sleep = sleep
+        self.wall_clock = wall_clock
+        self.jitter = jitter
+        self._session: requests.Session | None = None
+        self._check_base_url()
+
+    def _check_base_url(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"invalid base URL {self.base_url!r}: expected http(s)://host/path")
+        if self.api_key and parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise UsageError(
+                f"refusing to send the API key over plain http:// to {parts.hostname}: "
+                "anyone on the network could read it; use https:// (http is allowed only to loopback)"
+            )
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = f"lowrouter-cli/{__version__}"
+            if self.api_key:
+                session.headers["Authorization"] = f"Bearer {self.api_key}"
+            self._session = session
+        return self._session
+
+    def require_key(self) -> None:
+        if not self.api_key:
+            raise AuthError(
+                "no API key: set LOWROUTER_API_KEY, or store one with `lowrouter auth login`"
+            )
+
+    def get_json(self, path: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        response = self._send("GET", path, headers=headers)
+        return self._read_json(response)
+
+    def post_json(self, path: str, body: Any) -> JSONResponse:
+        response = self._send("POST", path, body=body, headers={"Accept": "application/json"})
+        return self._read_json(response)
+
+    def open_stream(self, path: str, body: Any) -> ByteStream:
+        """POST and return the open event stream once the status says it is one."""
+        headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity"}
+        response = self._send("POST", path, body=body, headers=headers, stream=True)
+        content_type = response.headers.get("Content-Type", "")
+        if "text/event-stream" not in content_type.lower():
+            # A 200 that is not a stream: a JSON body (maybe an error) or a proxy's page.
+            try:
+                result = self._read_json(response)
+            finally:
+                response.close()
+            message, details = parse_error_envelope(result.body)
+            raise GatewayError(
+                message or f"expected an event stream, got {content_type or 'no content type'}",
+                status=result.status,
+                **details,
+            )
+        return ByteStream(
+            status=response.status_code,
+            headers=dict(response.headers),
+            _response=response,
+            timeout=self.timeout,
+        )
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> Any:
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        data = None
+        send_headers = dict(headers or {})
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            send_headers["Content-Type"] = "application/json"
+        retry_number = 0
+        while True:
+            started = time.monotonic()
+            self._log(f"> {method} {url}")
+            if self.log:
+                for name, value in {**self.session.headers, **send_headers}.items():
+                    self._log(f"> {name}: {redact_header(name, value)}")
+                if data is not None:
+                    self._log(f"> ({len(data)} bytes of JSON)")
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=send_headers,
+                    stream=stream,
+                    timeout=(self.connect_timeout, self.timeout),
+                    allow_redirects=True,
+                )
+            except requests.exceptions.RequestException as exc:
+                error, retryable = _network_error(exc, url, self.timeout)
+                if retryable and retry_number < self.max_retries:
+                    retry_number += 1
+                    delay = retry_delay(retry_number, None, self.jitter)
+                    self.announce(
+                        f"cannot connect, retrying in {format_delay(delay)} ({retry_number}/{self.max_retries})"
+                    )
+                    self.sleep(delay)
+                    continue
+                raise error from None
+            elapsed = time.monotonic() - started
+            self._log(f"< {response.status_code} {response.reason} ({elapsed * 1000:.0f} ms)")
+            if self.log:
+                for name, value in response.headers.items():
+                    self._log(f"< {name}: {value}")
+            if response.status_code < 400:
+                if not stream:
+                    self._log(f"< ({len(response.content)} bytes)")
+                return response
+            error = self._status_error(response)
+            if should_retry(response.status_code, error.availability) and retry_number < self.max_retries:
+                retry_number += 1
+                retry_after = parse_retry_after(error.retry_after, self.wall_clock())
+                delay = retry_delay(retry_number, retry_after, self.jitter)
+                self.announce(
+                    f"{_retry_reason(response.status_code)}, retrying in {format_delay(delay)} "
+                    f"({retry_number}/{self.max_retries})"
+                )
+                self.sleep(delay)
+                continue
+            if retry_number and response.status_code == 429:
+                error.message += f" (after {retry_number} retries)"
+            raise error
+
+    def _status_error(self, response: Any) -> LowRouterError:
+        try:
+            raw = response.content
+        except requests.exceptions.RequestException as exc:
+            raw = b""
+            self._log(f"< body unreadable: {_reason(exc)}")
+        finally:
+            response.close()
+        status = response.status_code
+        body = _decode_json(raw)
+        message, details = parse_error_envelope(body)
+        if message is None:
+            if body is None and raw.strip():
+                message = f"HTTP {status} {response.reason or ''}".rstrip() + f": {snippet(raw)}"
+            else:
+                message = f"HTTP {status} {response.reason or ''}".rstrip()
+        generation_id = details.pop("generation_id", None) or response.headers.get(
+            "X-LowRouter-Generation-Id"
+        )
+        return error_for_status(
+            status,
+            message,
+            generation_id=generation_id,
+            retry_after=response.headers.get("Retry-After"),
+            **details,
+        )
+
+    def _read_json(self, response: Any) -> JSONResponse:
+        raw = response.content
+        body = _decode_json(raw)
+        if body is None:
+            raise GatewayError(
+                f"the gateway answered {response.status_code} with a body that is not JSON: {snippet(raw)}",
+                status=response.status_code,
+            )
+        return JSONResponse(response.status_code, dict(response.headers), body, raw)
+
+    def _log(self, message: str) -> None:
+        if self.log:
+            self.log(message)
+
+
+def redact_header(name: str, value: str) -> str:
+    if name.lower() in ("authorization", "proxy-authorization", "cookie"):
+        scheme = value.split(" ", 1)[0] if " " in value else ""
+        return f"{scheme} [redacted]".strip()
+    return value
+
+
+def _decode_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _retry_reason(status: int) -> str:
+    if status == 429:
+        return "rate limited"
+    if status == 408:
+        return "upstream timed out (408)"
+    if status == 503:
+        return "no endpoint available (503)"
+    return f"gateway error {status}"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    # urllib3 nests the useful part: "...: Failed to establish a new connection: [Errno 111] ..."
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if match:
+        return match.group(1).strip()
+    return " ".join(text.split())[:160]
+
+
+def _network_error(exc: BaseException, url: str, timeout: float) -> tuple[LowRouterError, bool]:
+    """The error for a failed request, and whether it is worth retrying."""
+    host = urlsplit(url).hostname or url
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return NetworkError(f"timed out connecting to {host}"), True
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return NetworkError(f"no answer from {host} within {timeout:g} s (--timeout)"), False
+    if isinstance(exc, requests.exceptions.SSLError):
+        return NetworkError(f"TLS error talking to {host}: {_reason(exc)}"), False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return NetworkError(f"proxy error reaching {host}: {_reason(exc)}"), True
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
+            return NetworkError(f"cannot resolve host {host}"), False
+        if "RemoteDisconnected" in text or "Connection aborted" in text:
+            return NetworkError(f"{host} closed the connection without answering"), True
+        return NetworkError(f"cannot connect to {host}: {_reason(exc)}"), True
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return UsageError(f"invalid URL {url!r}"), False
+    return NetworkError(f"request to {host} failed: {_reason(exc)}"), False
