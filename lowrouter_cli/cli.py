@@ -6,18 +6,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 from enum import Enum
-from typing import Annotated, Any, List, Optional
+from typing import Annotated, Any, Callable, List, Optional
 
 import typer
 
 
 from lowrouter_cli import __version__
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import ExitCode, LowRouterError, Terminated
+from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, Terminated
 
 app = typer.Typer(
     name="lowrouter",
@@ -73,6 +74,24 @@ TemperatureOpt = Annotated[Optional[float], typer.Option(
     "--temperature", metavar="T", min=0.0, max=2.0, show_default=False, help="Sampling temperature, 0 to 2.")]
 
 
+def guarded(command: Callable[..., None]) -> Callable[..., None]:
+    """Typer turns Ctrl-C into a silent exit 130 and a broken pipe into exit 1 before run() could
+    see them: hand them on as our own exceptions instead."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from lowrouter_cli.chat import OutputClosed
+
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
+        except BrokenPipeError:
+            raise OutputClosed() from None
+
+    return wrapper
+
+
 def _env(ctx: typer.Context, color: Color) -> Environment:
     env: Environment = ctx.obj
     env.color = color.value
@@ -116,6 +135,7 @@ def _settings(env: Environment, **options: Any) -> Any:
 
 
 @app.command()
+@guarded
 def chat(
     ctx: typer.Context,
     prompt: PromptArg = None,
@@ -141,6 +161,7 @@ def chat(
 
 
 @app.command()
+@guarded
 def stream(
     ctx: typer.Context,
     prompt: PromptArg = None,

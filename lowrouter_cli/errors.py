@@ -47,6 +47,9 @@ class LowRouterError(Exception):
         self.generation_id = generation_id
         self.retry_after = retry_after
 
+    def __str__(self) -> str:
+        return self.message
+
     def one_line(self) -> str:
         """The message as printed: a single line, with the generation id when one is known."""
         text = " ".join(self.message.split())

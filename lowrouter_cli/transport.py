@@ -141,6 +141,8 @@ class ByteStream:
                 raise NetworkError(
                     f"no data from the gateway for {self.timeout:g} s (--timeout)"
                 ) from None
+            except LowRouterError:  # SIGTERM arrives as one, raised from inside the read
+                raise
             except Exception:  # reset, IncompleteRead, a closed socket: the answer is cut short
                 raise TruncatedAnswer("answer truncated: the connection was lost mid-answer") from None
             if not data:
@@ -410,6 +412,8 @@ def _network_error(exc: BaseException, url: str, timeout: float) -> tuple[LowRou
         return NetworkError(f"no answer from {host} within {timeout:g} s (--timeout)"), False
     if isinstance(exc, requests.exceptions.SSLError):
         return NetworkError(f"TLS error talking to {host}: {_reason(exc)}"), False
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return TruncatedAnswer("answer truncated: the connection was lost mid-answer"), False
     if isinstance(exc, requests.exceptions.ProxyError):
         return NetworkError(f"proxy error reaching {host}: {_reason(exc)}"), True
     if isinstance(exc, requests.exceptions.ConnectionError):

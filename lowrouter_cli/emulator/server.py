@@ -498,7 +498,8 @@ class Emulator:
             return [r for r in self.state.requests if r["path"] == "/chat/completions"]
 
     def start(self) -> "Emulator":
-        self._thread = threading.Thread(target=self.server.serve_forever, name="emulator", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="emulator", daemon=True)
         self._thread.start()
         return self
 

@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-# rich's Markdown puts a blank line after every top-level element except these.
+# How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
+# blank line before it when the block before it asks for one (all but a rule do); a container
+# (list, quote, table) gets one from its own last child, wherever it stands.
 _NO_BLANK_AFTER = {"hr"}
+_LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
 
 
 class LiveMarkdown:
@@ -82,6 +85,7 @@ class LiveMarkdown:
         if not blocks:
             return
         lines = self._tail.split("\n")
+        first_type = blocks[0].type
         cut, last_type, inside_list = len(lines), blocks[-1].type, False
         if not everything:
             cut, last_type = blocks[-1].map[0], (blocks[-2].type if len(blocks) > 1 else None)
@@ -98,16 +102,23 @@ class LiveMarkdown:
         self._tail = "\n".join(lines[cut:])
         if not segment.strip():
             return
-        self._print_block(segment)
+        self._print_block(segment, first_type in _LEAF_BLOCKS)
         self._blank_before_next = last_type not in _NO_BLANK_AFTER
         self._continues_list = inside_list
 
-    def _print_block(self, source: str) -> None:
+    def _print_block(self, source: str, starts_with_leaf: bool) -> None:
         from rich.markdown import Markdown
+        from rich.segment import Segments
 
-        if self._blank_before_next and not self._continues_list:
-            self._console.line()
-        self._console.print(Markdown(source))
+        console = self._console
+        segments = list(console.render(Markdown(source), console.options))
+        if self._continues_list:
+            # More items of a list already begun: rich opens a list with a blank line; drop it.
+            if segments and segments[0].text == "\n":
+                segments = segments[1:]
+        elif starts_with_leaf and self._blank_before_next:
+            segments.insert(0, _blank_line())
+        console.print(Segments(segments))
 
     def _draw_tail(self) -> None:
         if self._live is None:
@@ -124,6 +135,12 @@ class LiveMarkdown:
             self._live.start()
         blank = bool(self._blank_before_next) and not self._continues_list
         self._live.update(_TailView(self._tail, blank), refresh=True)
+
+
+def _blank_line():
+    from rich.segment import Segment
+
+    return Segment.line()
 
 
 class _TailView:

@@ -1,0 +1,40 @@
+import pytest
+
+from lowrouter_cli.errors import (AuthError, ExitCode, GatewayError, RateLimited, RequestRejected,
+                                  RouteUnavailable, error_class_for_status, error_for_code,
+                                  parse_error_envelope)
+
+
+@pytest.mark.parametrize("status, cls, code", [
+    (400, RequestRejected, 4), (401, AuthError, 3), (402, RequestRejected, 4), (403, AuthError, 3),
+    (404, RequestRejected, 4), (408, GatewayError, 7), (413, RequestRejected, 4), (422, RequestRejected, 4),
+    (429, RateLimited, 5), (500, GatewayError, 7), (502, GatewayError, 7), (503, RouteUnavailable, 6),
+    (504, GatewayError, 7),
+])
+def test_status_maps_to_class_and_exit_code(status, cls, code):
+    assert error_class_for_status(status) is cls
+    assert cls.exit_code == code
+
+
+def test_codes_inside_a_body():
+    assert isinstance(error_for_code(429, "x"), RateLimited)
+    assert isinstance(error_for_code("429", "x"), RateLimited)
+    assert isinstance(error_for_code("server_error", "x"), GatewayError)
+    assert isinstance(error_for_code(None, "x"), GatewayError)
+
+
+def test_envelope_in_both_shapes_and_garbage():
+    ours = {"error": {"code": 503, "message": "m", "metadata": {"error_type": "t"},
+                      "availability": {"retryable": False}}, "lowrouter": {"generation_id": "gen-1"}}
+    assert parse_error_envelope(ours) == ("m", {"error_type": "t", "availability": {"retryable": False},
+                                                "generation_id": "gen-1"})
+    assert parse_error_envelope({"error": {"message": "o", "type": "invalid_request_error"}}) == (
+        "o", {"error_type": "invalid_request_error"})
+    for junk in (None, [], "x", {"error": 5}, {"error": {"message": 7, "metadata": []}}):
+        parse_error_envelope(junk)
+
+
+def test_one_line_adds_generation_id_and_collapses_newlines():
+    error = GatewayError("bad\nthing", generation_id="gen-9")
+    assert error.one_line() == "bad thing (generation gen-9)"
+    assert ExitCode.INTERRUPTED == 130

@@ -1,0 +1,89 @@
+import io
+
+from rich.console import Console
+from rich.markdown import Markdown
+
+from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
+from lowrouter_cli.render.live_markdown import LiveMarkdown, _TailView
+
+SAMPLE = """# Title
+
+Intro paragraph with `code` and **bold**.
+
+- first item
+- second item
+  continued
+- third item
+
+1. one
+2. two
+
+```python
+def f(x):
+
+    return x
+```
+
+---
+Closing words.
+"""
+
+
+def console(height=25):
+    return Console(file=io.StringIO(), width=60, height=height, force_terminal=True, color_system="truecolor",
+                   highlight=False, emoji=False, markup=False)
+
+
+def whole(text):
+    out = console()
+    out.print(Markdown(text))
+    return out.file.getvalue()
+
+
+def streamed(text, step=0.01):
+    out = console()
+    now = [0.0]
+
+    def clock():
+        now[0] += step
+        return now[0]
+
+    live = LiveMarkdown(out, clock, show_tail=False)
+    for token in tokenize(text):
+        live.write(token)
+    live.finish()
+    return out.file.getvalue(), live
+
+
+def test_streamed_output_equals_one_render_of_the_whole_answer():
+    assert streamed(SAMPLE)[0] == whole(SAMPLE)
+
+
+def test_long_generated_answer_equals_one_render():
+    text = long_markdown(1500, seed=3)
+    assert streamed(text)[0] == whole(text)
+
+
+def test_finished_blocks_are_printed_while_streaming():
+    out = console()
+    live = LiveMarkdown(out, iter(range(1000)).__next__, show_tail=False)
+    live.write("First paragraph.\n\n- a\n- b\n- c")
+    live.write("\n")
+    printed = out.file.getvalue()
+    assert "First paragraph." in printed and "a" in printed and "c" not in printed.split("b")[-1]
+
+
+def test_refreshes_are_throttled_to_the_frame_rate():
+    text = long_markdown(600)
+    _, live = streamed(text, step=0.001)  # 1 ms between tokens
+    tokens = len(tokenize(text))
+    assert live.refreshes <= tokens * 0.001 * 15 + 2
+
+
+def test_tail_taller_than_the_screen_shows_its_last_lines():
+    out = console(height=6)
+    tail = "```\n" + "\n".join(f"line {i}" for i in range(40))
+    out.print(_TailView(tail, blank_line_first=False))
+    shown = out.file.getvalue()
+    assert "line 39" in shown and "line 0\n" not in shown and "..." not in shown
+    assert shown.count("\n") <= 5

@@ -1,0 +1,77 @@
+from hypothesis import given, settings, strategies as st
+
+from lowrouter_cli.sse import Event, SSEDecoder
+
+STREAM = (
+    b": LOWROUTER PROCESSING\n\n"
+    b'data: {"a": 1}\n\n'
+    b"event: ping\r\nid: 7\r\nretry: 10\r\ndata: x\r\n\r\n"
+    b"data: line one\rdata:line two\r\r"
+    b"data: caf\xc3\xa9 \xe2\x80\xa8 ok\n\n"
+    b"unknown: field\ndata\n\n"
+    b"data: unfinished"
+)
+EXPECTED = [
+    Event('{"a": 1}'),
+    Event("x", event="ping", id="7", retry=10),
+    Event("line one\nline two", id="7", retry=10),
+    Event("caf\u00e9 \u2028 ok", id="7", retry=10),
+    Event("", id="7", retry=10),
+]
+
+
+def decode(chunks):
+    decoder = SSEDecoder()
+    events = []
+    for chunk in chunks:
+        events.extend(decoder.feed(chunk))
+    decoder.end()
+    return events
+
+
+def test_whole_stream_decodes_by_the_whatwg_rules():
+    assert decode([STREAM]) == EXPECTED
+
+
+def test_one_byte_at_a_time_gives_the_same_events():
+    assert decode([STREAM[i : i + 1] for i in range(len(STREAM))]) == EXPECTED
+
+
+def test_bom_only_at_start_even_when_split():
+    assert decode([b"\xef", b"\xbb", b"\xbfdata: a\n\n"]) == [Event("a")]
+    assert decode([b"data: \xef\xbb\xbfa\n\n"]) == [Event("\ufeffa")]
+
+
+def test_crlf_split_across_reads_is_one_line_end():
+    assert decode([b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]) == [Event("a\nb")]
+
+
+def test_event_dispatched_without_waiting_for_more_bytes():
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n\n") == [Event("a")]
+    assert decoder.feed(b"data: b\r\r") == [Event("b")]  # CR alone: no waiting for a possible LF
+
+
+def test_comments_are_counted_as_keepalives():
+    decoder = SSEDecoder()
+    decoder.feed(b": keep-alive\n\n: again\r\n")
+    assert decoder.comments == 2
+
+
+def test_unfinished_event_at_eof_is_dropped():
+    assert decode([b"data: a\n\ndata: b\n"]) == [Event("a")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=20))
+def test_any_split_decodes_to_the_same_events(cuts):
+    points = sorted(set(cuts))
+    chunks = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)])]
+    assert decode(chunks) == EXPECTED
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=64), max_size=20))
+def test_arbitrary_bytes_never_raise(chunks):
+    events = decode(chunks)
+    assert all(isinstance(event, Event) for event in events)
