@@ -11,14 +11,10 @@ from typing import Any
 
 from lowrouter_cli import api
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import Interrupted, LowRouterError
+from lowrouter_cli.errors import Interrupted, LowRouterError, OutputClosed
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_answer, print_json
 from lowrouter_cli.settings import Settings
-
-
-class OutputClosed(Exception):
-    """The reader of stdout went away (`| head`): stop quietly."""
 
 
 def build_transport(env: Environment, settings: Settings, *, verbose: bool = False) -> Any:

@@ -18,7 +18,7 @@ import typer
 
 from lowrouter_cli import __version__
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, Terminated
+from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, OutputClosed, Terminated
 
 app = typer.Typer(
     name="lowrouter",
@@ -80,8 +80,6 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        from lowrouter_cli.chat import OutputClosed
-
         try:
             command(*args, **kwargs)
         except KeyboardInterrupt:
@@ -191,7 +189,6 @@ def stream(
 
 
 def run(env: Environment, argv: Optional[List[str]] = None) -> int:
-    from lowrouter_cli.chat import OutputClosed
     from lowrouter_cli.render import messages
 
     previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -210,10 +207,7 @@ def run(env: Environment, argv: Optional[List[str]] = None) -> int:
     except (KeyboardInterrupt, typer.Abort):
         messages.error_line(env, "interrupted")
         return ExitCode.INTERRUPTED
-    except OutputClosed:
-        _silence_stdout()
-        return 128 + signal.SIGPIPE
-    except BrokenPipeError:
+    except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         return 128 + signal.SIGPIPE
     except Exception as error:  # a bug: one line, no locals (they could hold the key)

@@ -98,6 +98,10 @@ class Terminated(LowRouterError):
     exit_code = ExitCode.TERMINATED
 
 
+class OutputClosed(Exception):
+    """The reader of stdout went away (`| head`): stop quietly (exit 141, like SIGPIPE)."""
+
+
 def error_class_for_status(status: int) -> type[LowRouterError]:
     """The error class an HTTP status maps to (the exit-code table in the README)."""
     if status in (401, 403):
