@@ -37,7 +37,8 @@ class LiveMarkdown:
         self._clock = monotonic
         self._interval = 1.0 / fps
         self._show_tail = show_tail
-        self._parser = MarkdownIt("commonmark").enable("strikethrough").enable("table")
+        # Block structure is all the cutting needs: skip the (costly) inline parse.
+        self._parser = MarkdownIt("commonmark").enable("table").disable("inline")
         self._pieces: list[str] = []
         self._tail = ""
         self._last_refresh = float("-inf")
@@ -72,18 +73,21 @@ class LiveMarkdown:
 
     def _refresh(self) -> None:
         self._take_pieces()
-        self._commit(everything=False)
-        if self._show_tail and self._tail.strip():
-            self._draw_tail()
+        printed = self._commit(everything=False)
+        if self._show_tail and (self._tail.strip() or self._live is not None):
+            # Printing a block above a live region redraws the region anyway: point it at the new
+            # tail first, and only ask for a redraw when nothing was printed.
+            self._draw_tail(redraw=not printed)
         self.refreshes += 1
 
-    def _commit(self, *, everything: bool) -> None:
+    def _commit(self, *, everything: bool) -> bool:
+        """Print the finished blocks of the tail (all of it when `everything`); True if any."""
         if not self._tail.strip():
-            return
+            return False
         tokens = self._parser.parse(self._tail)
         blocks = [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
-            return
+            return False
         lines = self._tail.split("\n")
         first_type = blocks[0].type
         cut, last_type, inside_list = len(lines), blocks[-1].type, False
@@ -97,30 +101,33 @@ class LiveMarkdown:
                     # Bullet items render alone exactly as inside their list: print finished ones.
                     cut, last_type, inside_list = items[-1].map[0], last.type, True
             if cut == 0:
-                return
+                return False
         segment = "\n".join(lines[:cut])
         self._tail = "\n".join(lines[cut:])
         if not segment.strip():
-            return
-        self._print_block(segment, first_type in _LEAF_BLOCKS)
+            return False
+        blank_before = bool(self._blank_before_next) and not self._continues_list
+        continues_list = self._continues_list
         self._blank_before_next = last_type not in _NO_BLANK_AFTER
         self._continues_list = inside_list
+        if self._live is not None:
+            self._draw_tail(redraw=False)
+        self._print_block(segment, first_type in _LEAF_BLOCKS and blank_before, continues_list)
+        return True
 
-    def _print_block(self, source: str, starts_with_leaf: bool) -> None:
+    def _print_block(self, source: str, blank_line_first: bool, continues_list: bool) -> None:
         from rich.markdown import Markdown
         from rich.segment import Segments
 
         console = self._console
         segments = list(console.render(Markdown(source), console.options))
-        if self._continues_list:
-            # More items of a list already begun: rich opens a list with a blank line; drop it.
-            if segments and segments[0].text == "\n":
-                segments = segments[1:]
-        elif starts_with_leaf and self._blank_before_next:
+        if continues_list and segments and segments[0].text == "\n":
+            segments = segments[1:]  # more items of a list already begun: no opening blank line
+        elif blank_line_first:
             segments.insert(0, _blank_line())
         console.print(Segments(segments))
 
-    def _draw_tail(self) -> None:
+    def _draw_tail(self, *, redraw: bool) -> None:
         if self._live is None:
             from rich.live import Live
 
@@ -134,7 +141,7 @@ class LiveMarkdown:
             )
             self._live.start()
         blank = bool(self._blank_before_next) and not self._continues_list
-        self._live.update(_TailView(self._tail, blank), refresh=True)
+        self._live.update(_TailView(self._tail, blank), refresh=redraw)
 
 
 def _blank_line():
