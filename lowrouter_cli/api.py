@@ -167,16 +167,19 @@ class ChatStream:
             return StreamChunk(data, None)
         if not isinstance(payload, dict):
             return StreamChunk(data, payload)
-        self.generation_id = _generation_id(payload) or self.generation_id
-        usage = Usage.parse(payload.get("usage"))
-        if usage is not None:
-            self.usage = usage
-        routed = _routed(payload)
-        self.routed = Routed(
-            routed.model or self.routed.model,
-            routed.provider or self.routed.provider,
-            routed.region or self.routed.region,
-        )
+        # Most chunks carry one token: look only at the keys a chunk actually has (hot path).
+        extras = payload.get("lowrouter")
+        if extras is not None:
+            self.generation_id = _generation_id(payload) or self.generation_id
+        if "usage" in payload:
+            self.usage = Usage.parse(payload["usage"]) or self.usage
+        if "model" in payload or "provider" in payload or (isinstance(extras, dict) and "routed" in extras):
+            routed = _routed(payload)
+            self.routed = Routed(
+                routed.model or self.routed.model,
+                routed.provider or self.routed.provider,
+                routed.region or self.routed.region,
+            )
         text = ""
         choice = _first_choice(payload)
         if choice is not None:
@@ -207,6 +210,22 @@ class ChatStream:
 def open_chat_stream(transport: Transport, request: ChatRequest) -> ChatStream:
     transport.require_key()
     return ChatStream(transport.open_stream("chat/completions", request.body(stream=True)))
+
+
+def list_models(transport: Transport, etag: str | None = None) -> tuple[int, Any, str | None]:
+    """GET /models, revalidating with If-None-Match: (status, body or None on 304, ETag)."""
+    transport.require_key()
+    response = transport.get_json("models", {"If-None-Match": etag} if etag else None)
+    return response.status, response.body, response.headers.get("ETag")
+
+
+def get_generation(transport: Transport, generation_id: str) -> Any:
+    """GET /generation/{id}: the record inside `data` (the whole body if there is no `data`)."""
+    from urllib.parse import quote
+
+    transport.require_key()
+    body = transport.get_json(f"generation/{quote(generation_id, safe='')}").body
+    return body["data"] if isinstance(body, dict) and isinstance(body.get("data"), dict) else body
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -37,12 +37,20 @@ def _verbose_line(env: Environment, message: str) -> None:
 
 
 def run_chat(env: Environment, settings: Settings, request: api.ChatRequest, *,
-             as_json: bool, verbose: bool = False) -> api.ChatResult:
+             as_json: bool, verbose: bool = False, history: bool = True) -> api.ChatResult:
     transport = build_transport(env, settings, verbose=verbose)
     try:
         result = api.complete(transport, request)
+    except LowRouterError as error:
+        if history and error.generation_id:
+            _remember(env, settings, request, error.generation_id, None, None, _outcome(error))
+        raise
     finally:
         transport.close()
+    usage = result.usage or api.Usage()
+    cost = _cost(env, settings, result.routed.model, usage)
+    if history:
+        _remember(env, settings, request, result.generation_id, result.routed, usage, "ok", cost)
     try:
         if as_json:
             print_json(env, result.raw)
@@ -50,31 +58,32 @@ def run_chat(env: Environment, settings: Settings, request: api.ChatRequest, *,
             print_answer(env, result.text)
     except BrokenPipeError:
         raise OutputClosed() from None
-    usage = result.usage or api.Usage()
     messages.print_footer(env, messages.Footer(
         model=result.routed.model or request.model,
         provider=result.routed.provider,
         region=result.routed.region,
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
-        cost=usage.cost,
+        cost=cost,
         generation_id=result.generation_id,
     ))
     return result
 
 
 def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *,
-               as_json: bool, raw: bool, verbose: bool = False) -> api.ChatStream:
+               as_json: bool, raw: bool, verbose: bool = False, history: bool = True) -> api.ChatStream:
     from lowrouter_cli.render.stream import stream_writer
 
     transport = build_transport(env, settings, verbose=verbose)
     chat_stream = api.open_chat_stream(transport, request)
     writer = stream_writer(env, as_json=as_json, raw=raw)
     started = env.monotonic()
+    outcome = "ok"
     try:
         for chunk in chat_stream:
             writer.write(chunk)
     except KeyboardInterrupt:
+        outcome = "interrupted"
         # Close first: that cancels the generation (and its billing) at the gateway. A second
         # Ctrl-C while we tidy up ends the process at once.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -82,21 +91,26 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
         _finish_quietly(writer)
         raise Interrupted("interrupted", generation_id=chat_stream.generation_id) from None
     except BrokenPipeError:
+        outcome = "output closed"
         chat_stream.close()
         raise OutputClosed() from None
     except LowRouterError as error:
+        outcome = _outcome(error)
         chat_stream.close()
         _finish_quietly(writer)
         error.generation_id = error.generation_id or chat_stream.generation_id
         raise
     finally:
         transport.close()
+        usage = chat_stream.usage or api.Usage()
+        cost = _cost(env, settings, chat_stream.routed.model, usage)
+        if history:
+            _remember(env, settings, request, chat_stream.generation_id, chat_stream.routed, usage, outcome, cost)
     try:
         writer.finish()
     except BrokenPipeError:
         raise OutputClosed() from None
     elapsed = env.monotonic() - started
-    usage = chat_stream.usage or api.Usage()
     completion = usage.completion_tokens
     messages.print_footer(env, messages.Footer(
         model=chat_stream.routed.model or request.model,
@@ -104,7 +118,7 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
         region=chat_stream.routed.region,
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=completion,
-        cost=usage.cost,
+        cost=cost,
         tokens_per_second=(completion / elapsed) if completion and elapsed > 0 else None,
         generation_id=chat_stream.generation_id,
     ))
@@ -117,3 +131,29 @@ def _finish_quietly(writer: Any) -> None:
         writer.finish()
     except (OSError, ValueError, KeyboardInterrupt):
         pass
+
+
+def _cost(env: Environment, settings: Settings, model_id: str | None, usage: api.Usage) -> float | None:
+    """usage.cost when the gateway sends it, else token counts times the cached prices."""
+    if usage.cost is not None:
+        return usage.cost
+    from lowrouter_cli.catalog import cached_prices, estimate_cost
+
+    return estimate_cost(cached_prices(env, settings.base_url, model_id), usage.prompt_tokens,
+                         usage.completion_tokens)
+
+
+def _outcome(error: LowRouterError) -> str:
+    return type(error).__name__.replace("Error", "").lower() or "error"
+
+
+def _remember(env: Environment, settings: Settings, request: api.ChatRequest, generation_id: str | None,
+              routed: api.Routed | None, usage: api.Usage | None, outcome: str, cost: float | None = None) -> None:
+    """One history line: no prompt text, ever."""
+    from lowrouter_cli import store
+    from lowrouter_cli.generations import history_entry
+
+    entry = history_entry(env, generation_id=generation_id, model=(routed and routed.model) or request.model,
+                          provider=routed and routed.provider, region=routed and routed.region,
+                          usage=usage, cost=cost, outcome=outcome)
+    store.append_history(env, entry, lambda message: messages.notice(env, message))

@@ -18,7 +18,7 @@ import typer
 
 from lowrouter_cli import __version__
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, OutputClosed, Terminated
+from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, OutputClosed, Terminated, UsageError
 
 app = typer.Typer(
     name="lowrouter",
@@ -74,6 +74,10 @@ TemperatureOpt = Annotated[Optional[float], typer.Option(
     "--temperature", metavar="T", min=0.0, max=2.0, show_default=False, help="Sampling temperature, 0 to 2.")]
 
 
+NoHistoryOpt = Annotated[bool, typer.Option(
+    "--no-history", help="Don't record this generation in the local history [env LOWROUTER_NO_HISTORY=1].")]
+
+
 def guarded(command: Callable[..., None]) -> Callable[..., None]:
     """Typer turns Ctrl-C into a silent exit 130 and a broken pipe into exit 1 before run() could
     see them: hand them on as our own exceptions instead."""
@@ -81,7 +85,7 @@ def guarded(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
-            command(*args, **kwargs)
+            return command(*args, **kwargs)
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
         except BrokenPipeError:
@@ -144,6 +148,7 @@ def chat(
     max_tokens: MaxTokensOpt = None,
     temperature: TemperatureOpt = None,
     json: JsonOpt = False,
+    no_history: NoHistoryOpt = False,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
@@ -155,7 +160,7 @@ def chat(
     env = _env(ctx, color)
     settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
     request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
-    run_chat(env, settings, request, as_json=json, verbose=verbose)
+    run_chat(env, settings, request, as_json=json, verbose=verbose, history=_history_on(env, no_history))
 
 
 @app.command()
@@ -171,6 +176,7 @@ def stream(
     temperature: TemperatureOpt = None,
     raw: Annotated[bool, typer.Option("--raw", help="Plain tokens even on a terminal (no Markdown).")] = False,
     json: Annotated[bool, typer.Option("--json", help="One JSON object per event, as received (JSON Lines).")] = False,
+    no_history: NoHistoryOpt = False,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
@@ -182,7 +188,79 @@ def stream(
     env = _env(ctx, color)
     settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
     request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
-    run_stream(env, settings, request, as_json=json, raw=raw, verbose=verbose)
+    run_stream(env, settings, request, as_json=json, raw=raw, verbose=verbose,
+               history=_history_on(env, no_history))
+
+
+def _history_on(env: Environment, no_history: bool) -> bool:
+    return not no_history and env.getenv("LOWROUTER_NO_HISTORY") not in ("1", "true", "yes")
+
+
+class Sort(str, Enum):
+    price = "price"
+    context = "context"
+    name = "name"
+
+
+@app.command()
+@guarded
+def models(
+    ctx: typer.Context,
+    query: Annotated[Optional[str], typer.Argument(
+        metavar="[QUERY]", show_default=False, help="Show models whose id or name contains this.")] = None,
+    provider: Annotated[Optional[str], typer.Option(
+        "--provider", metavar="PROVIDER", show_default=False, help="Only models served by this provider.")] = None,
+    region: Annotated[Optional[str], typer.Option(
+        "--region", metavar="REGION", show_default=False, help="Only models served in this region.")] = None,
+    free: Annotated[bool, typer.Option("--free", help="Only free models.")] = False,
+    max_price: Annotated[Optional[float], typer.Option(
+        "--max-price", metavar="USD", min=0, show_default=False,
+        help="Only models whose prompt and completion prices are at most this, per million tokens.")] = None,
+    sort: Annotated[Optional[Sort], typer.Option(
+        "--sort", case_sensitive=False, show_default=False, help="Order by price, context or name.")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch the list now, ignoring the cache.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print the models as a JSON list.")] = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """List models with prices per million tokens and where they run (cached for an hour)."""
+    from lowrouter_cli.models_job import run_models
+
+    env = _env(ctx, color)
+    settings = _settings(env, base_url=base_url, timeout=timeout)
+    run_models(env, settings, query=query, provider=provider, region=region, free=free, max_price=max_price,
+               sort=sort.value if sort else None, refresh=refresh, as_json=json, verbose=verbose)
+
+
+@app.command()
+@guarded
+def generation(
+    ctx: typer.Context,
+    generation_id: Annotated[Optional[str], typer.Argument(
+        metavar="[ID|last]", show_default=False,
+        help="A generation id, or 'last' for the newest in the local history.")] = None,
+    wait: Annotated[Optional[float], typer.Option(
+        "--wait", metavar="SECONDS", min=0, show_default=False,
+        help="Keep asking while the record is not readable yet (404), up to this long.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List recent generations from the local history.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print the record (or the history) as JSON.")] = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Show what a generation cost: tokens, money, energy and CO2e, and how it was routed."""
+    from lowrouter_cli.models_job import run_generation, run_history
+
+    env = _env(ctx, color)
+    if list_:
+        return run_history(env, as_json=json)
+    if not generation_id:
+        raise UsageError("give a generation id, 'last', or --list")
+    settings = _settings(env, base_url=base_url, timeout=timeout)
+    run_generation(env, settings, generation_id, wait=wait, as_json=json, verbose=verbose)
 
 
 # -- the one place where failures become exit codes ------------------------------------------------

@@ -219,7 +219,10 @@ class Transport:
             )
 
     def get_json(self, path: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        """GET a JSON body; a 304 (when `headers` carried If-None-Match) comes back with body None."""
         response = self._send("GET", path, headers=headers)
+        if response.status_code == 304:
+            return JSONResponse(304, dict(response.headers), None)
         return self._read_json(response)
 
     def post_json(self, path: str, body: Any) -> JSONResponse:

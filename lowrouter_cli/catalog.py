@@ -1,0 +1,188 @@
+"""The model catalog: fetched from GET /models, cached per base URL, filtered and sorted.
+
+Prices are decimal strings in USD per token; people read them per million tokens. "0" is free
+and "-1" is dynamic (set per request by the router): never shown or summed as a negative number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from lowrouter_cli import store
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import NetworkError, UsageError
+
+MILLION = Decimal(1_000_000)
+
+
+@dataclass
+class Model:
+    id: str
+    name: str
+    context_length: int | None
+    prompt_price: Decimal | None  # USD per token; None when unknown; negative means dynamic
+    completion_price: Decimal | None
+    endpoints: list[dict[str, str]] = field(default_factory=list)
+    raw: Any = None
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({e["provider"] for e in self.endpoints})
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({e["region"] for e in self.endpoints})
+
+    @property
+    def is_free(self) -> bool:
+        return self.prompt_price == 0 and self.completion_price == 0
+
+
+def parse_price(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return price if price.is_finite() else None
+
+
+def format_price(per_token: Decimal | None) -> str:
+    """Per million tokens, as people read it: "$0.15", "free", "dynamic", or "?" if unknown."""
+    if per_token is None:
+        return "?"
+    if per_token < 0:
+        return "dynamic"
+    if per_token == 0:
+        return "free"
+    per_million = per_token * MILLION
+    text = f"{per_million:.4f}".rstrip("0")
+    if text.endswith("."):
+        text += "00"
+    elif len(text.split(".")[1]) == 1:
+        text += "0"
+    return f"${text}"
+
+
+def parse_models(body: Any) -> list[Model]:
+    data = body.get("data") if isinstance(body, dict) else None
+    models = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        pricing = item.get("pricing") if isinstance(item.get("pricing"), dict) else {}
+        extras = item.get("lowrouter") if isinstance(item.get("lowrouter"), dict) else {}
+        endpoints = [
+            {"provider": str(e.get("provider")), "region": str(e.get("region")), "status": str(e.get("status", ""))}
+            for e in (extras.get("endpoints") if isinstance(extras.get("endpoints"), list) else [])
+            if isinstance(e, dict) and e.get("provider") and e.get("region")
+        ]
+        context = item.get("context_length")
+        models.append(Model(
+            id=item["id"],
+            name=item.get("name") if isinstance(item.get("name"), str) else item["id"],
+            context_length=context if isinstance(context, int) and not isinstance(context, bool) else None,
+            prompt_price=parse_price(pricing.get("prompt")),
+            completion_price=parse_price(pricing.get("completion")),
+            endpoints=endpoints,
+            raw=item,
+        ))
+    return models
+
+
+def load_catalog(env: Environment, base_url: str, ttl: float, fetch: Callable[[str | None], Any],
+                 warn: Callable[[str], None], *, refresh: bool = False) -> Any:
+    """The /models body: from the cache while fresh, else fetched (a 304 keeps the cache). When
+    the fetch fails and a stale copy exists, the copy is used with a warning.
+
+    `fetch(etag)` returns (status, body, etag)."""
+    cached = store.read_models_cache(env, base_url)
+    age = env.wall_clock() - cached["fetched_at"] if cached else None
+    if cached and not refresh and age is not None and 0 <= age < ttl:
+        return cached["body"]
+    try:
+        status, body, etag = fetch(cached.get("etag") if cached else None)
+    except NetworkError as error:
+        if cached is None:
+            raise
+        warn(f"warning: {error.one_line()}; using the model list cached {_age(age)} ago")
+        return cached["body"]
+    if status == 304 and cached is not None:
+        body, etag = cached["body"], cached.get("etag") or etag
+    store.write_models_cache(env, base_url, body, etag, warn)
+    return body
+
+
+def cached_model_ids(env: Environment, base_url: str) -> list[str]:
+    """Model ids from the cache alone (no network), for shell completion of --model."""
+    cached = store.read_models_cache(env, base_url)
+    return [model.id for model in parse_models(cached["body"])] if cached else []
+
+
+def cached_prices(env: Environment, base_url: str, model_id: str | None) -> Model | None:
+    if not model_id:
+        return None
+    cached = store.read_models_cache(env, base_url)
+    models = parse_models(cached["body"]) if cached else []
+    return next((m for m in models if m.id == model_id), None)
+
+
+def estimate_cost(model: Model | None, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
+    """Cost from token counts and cached per-token prices; None when a price is unknown or dynamic."""
+    if model is None or prompt_tokens is None or completion_tokens is None:
+        return None
+    prices = (model.prompt_price, model.completion_price)
+    if any(p is None or p < 0 for p in prices):
+        return None
+    return float(prices[0] * prompt_tokens + prices[1] * completion_tokens)
+
+
+SORTS = ("price", "context", "name")
+
+
+def select(models: list[Model], *, query: str | None = None, provider: str | None = None,
+           region: str | None = None, free: bool = False, max_price: float | None = None,
+           sort: str | None = None) -> list[Model]:
+    chosen = []
+    for model in models:
+        if query and query.lower() not in model.id.lower() and query.lower() not in model.name.lower():
+            continue
+        if provider and provider.lower() not in (p.lower() for p in model.providers):
+            continue
+        if region and region.lower() not in (r.lower() for r in model.regions):
+            continue
+        if free and not model.is_free:
+            continue
+        if max_price is not None:
+            limit = Decimal(str(max_price)) / MILLION
+            prices = (model.prompt_price, model.completion_price)
+            if any(p is None or p < 0 or p > limit for p in prices):
+                continue
+        chosen.append(model)
+    if sort == "price":
+        chosen.sort(key=lambda m: (_price_key(m.prompt_price), _price_key(m.completion_price), m.id))
+    elif sort == "context":
+        chosen.sort(key=lambda m: (-(m.context_length or 0), m.id))
+    elif sort == "name":
+        chosen.sort(key=lambda m: m.name.lower())
+    elif sort is not None:
+        raise UsageError(f"--sort must be one of {', '.join(SORTS)}")
+    return chosen
+
+
+def _price_key(price: Decimal | None) -> Decimal:
+    # Unknown and dynamic prices sort after every known one.
+    return price if price is not None and price >= 0 else Decimal("Infinity")
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "some time"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"

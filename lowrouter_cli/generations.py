@@ -1,0 +1,89 @@
+"""Generation records: fetch one (waiting for it to appear if asked), check its eco numbers, and
+keep the local history that `generation last` and `--list` read."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lowrouter_cli import api, store
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import RequestRejected, UsageError
+
+TOLERANCE = 0.01  # the gateway rounds: flag only what is off by more than 1%
+
+
+def fetch(env: Environment, transport: Any, generation_id: str, wait: float | None,
+          announce: Callable[[str], None]) -> Any:
+    """The record; with `wait`, poll with backoff while it answers 404 (it appears a moment
+    after the answer), up to `wait` seconds."""
+    deadline = env.monotonic() + (wait or 0)
+    delay = 0.25
+    while True:
+        try:
+            return api.get_generation(transport, generation_id)
+        except RequestRejected as error:
+            if error.status != 404 or wait is None or env.monotonic() + delay > deadline:
+                if error.status == 404 and wait:
+                    error.message += f" (waited {wait:g} s)"
+                raise
+        announce(f"generation {generation_id} not readable yet, checking again in {delay:g} s")
+        env.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def eco_problems(record: Any) -> list[str]:
+    """Broken invariants: energy = IT energy × PUE, and CO2e = energy / 1000 × grid intensity."""
+    eco = _get(record, "lowrouter", "eco")
+    if not isinstance(eco, dict):
+        return []
+    energy, it_energy, pue = (_num(eco.get(k)) for k in ("energy_wh", "it_energy_wh", "pue"))
+    co2e, intensity = _num(eco.get("co2e_g")), _num(eco.get("grid_carbon_intensity_g_per_kwh"))
+    problems = []
+    if None not in (energy, it_energy, pue) and _off(energy, it_energy * pue):
+        problems.append(f"energy_wh {energy:g} ≠ it_energy_wh × pue = {it_energy * pue:g}")
+    if None not in (co2e, energy, intensity) and _off(co2e, energy / 1000 * intensity):
+        problems.append(f"co2e_g {co2e:g} ≠ energy_wh / 1000 × intensity = {energy / 1000 * intensity:g}")
+    return problems
+
+
+def resolve_id(env: Environment, generation_id: str) -> str:
+    if generation_id != "last":
+        return generation_id
+    for entry in reversed(store.read_history(env)):
+        if isinstance(entry.get("generation_id"), str):
+            return entry["generation_id"]
+    raise UsageError("no generation in the local history yet: run lowrouter chat or stream first")
+
+
+def history_entry(env: Environment, *, generation_id: str | None, model: str | None, provider: str | None,
+                  region: str | None, usage: Any, cost: float | None, outcome: str) -> dict[str, Any]:
+    import datetime
+
+    when = datetime.datetime.fromtimestamp(env.wall_clock(), datetime.timezone.utc)
+    return {
+        "time": when.isoformat(timespec="seconds"),
+        "generation_id": generation_id,
+        "model": model,
+        "provider": provider,
+        "region": region,
+        "prompt_tokens": getattr(usage, "prompt_tokens", None),
+        "completion_tokens": getattr(usage, "completion_tokens", None),
+        "cost": cost,
+        "outcome": outcome,
+    }
+
+
+def _off(actual: float, expected: float) -> bool:
+    return abs(actual - expected) > TOLERANCE * max(abs(expected), 1e-12)
+
+
+def _get(record: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -1,0 +1,168 @@
+"""Model lists, generation records and history: rich on a terminal, tab-separated or
+`key: value` lines in a pipe (stable columns, no escape codes), JSON on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowrouter_cli.catalog import Model, format_price
+from lowrouter_cli.context import Environment
+from lowrouter_cli.render.messages import format_cost
+
+MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
+HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
+                   "completion_tokens", "cost", "outcome")
+
+
+def _model_row(model: Model) -> list[str]:
+    return [model.id, model.name, str(model.context_length or ""), format_price(model.prompt_price),
+            format_price(model.completion_price), ",".join(model.providers), ",".join(model.regions)]
+
+
+def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    clean = lambda cell: " ".join(str(cell).split())  # noqa: E731 - tabs or newlines would break columns
+    env.stdout.write("\t".join(header) + "\n")
+    for row in rows:
+        env.stdout.write("\t".join(clean(cell) for cell in row) + "\n")
+    env.stdout.flush()
+
+
+def _table(env: Environment, title: str | None, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    from rich.table import Table
+
+    from lowrouter_cli.render.console import make_console
+
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    make_console(env).print(table)
+
+
+def print_models(env: Environment, models: list[Model]) -> None:
+    rows = [_model_row(m) for m in models]
+    if env.stdout_isatty:
+        header = ("ID", "Name", "Context", "Prompt $/1M", "Completion $/1M", "Providers", "Regions")
+        _table(env, None, header, rows)
+    else:
+        _tsv(env, MODEL_COLUMNS, rows)
+
+
+def print_history(env: Environment, entries: list[dict[str, Any]]) -> None:
+    rows = [[_cell(e.get(c)) if c != "cost" else (format_cost(e["cost"]) if isinstance(e.get("cost"), (int, float))
+                                                   else "") for c in HISTORY_COLUMNS] for e in entries]
+    if env.stdout_isatty:
+        _table(env, None, tuple(c.replace("_", " ") for c in HISTORY_COLUMNS), rows)
+    else:
+        _tsv(env, HISTORY_COLUMNS, rows)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _g(record: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def generation_summary(record: Any) -> list[tuple[str, str]]:
+    streamed = _g(record, "streamed")
+    cancelled = _g(record, "cancelled")
+    cost = _g(record, "total_cost")
+    latency = _g(record, "latency")
+    pairs = [
+        ("id", _g(record, "id")),
+        ("model", _g(record, "model")),
+        ("router", _g(record, "router")),
+        ("provider", _g(record, "provider_name")),
+        ("region", _g(record, "lowrouter", "region")),
+        ("streamed", None if streamed is None else ("yes" if streamed else "no")),
+        ("cancelled", None if cancelled is None else ("yes" if cancelled else "no")),
+        ("finish_reason", _g(record, "finish_reason")),
+        ("tokens", _tokens(record)),
+        ("cost", format_cost(cost) if isinstance(cost, (int, float)) else None),
+        ("latency", f"{latency} ms" if isinstance(latency, (int, float)) else None),
+    ]
+    return [(k, str(v)) for k, v in pairs if v is not None]
+
+
+def _tokens(record: Any) -> str | None:
+    p, c = _g(record, "tokens_prompt"), _g(record, "tokens_completion")
+    return None if p is None and c is None else f"{p} prompt, {c} completion"
+
+
+def eco_pairs(record: Any) -> list[tuple[str, str]]:
+    eco = _g(record, "lowrouter", "eco")
+    if not isinstance(eco, dict):
+        return []
+    labels = [("energy_wh", "energy", " Wh"), ("it_energy_wh", "IT energy", " Wh"), ("pue", "PUE", ""),
+              ("co2e_g", "CO2e", " g"), ("grid_zone", "grid zone", ""),
+              ("grid_carbon_intensity_g_per_kwh", "grid intensity", " g/kWh"), ("method", "method", "")]
+    return [(label, f"{eco[key]}{unit}") for key, label, unit in labels if eco.get(key) is not None]
+
+
+def attempts_of(record: Any) -> list[dict[str, Any]]:
+    attempts = _g(record, "lowrouter", "routing_trace", "attempts")
+    return [a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else []
+
+
+def _attempt_text(attempt: dict[str, Any]) -> str:
+    parts = [f"#{attempt.get('attempt', '?')}", f"{attempt.get('provider')}/{attempt.get('region')}",
+             f"status {attempt.get('status')}"]
+    if attempt.get("error_type"):
+        parts.append(str(attempt["error_type"]))
+    if attempt.get("latency_ms") is not None:
+        parts.append(f"{attempt['latency_ms']} ms")
+    if attempt.get("selected"):
+        parts.append("selected")
+    return " ".join(parts)
+
+
+def print_generation(env: Environment, record: Any, problems: list[str]) -> None:
+    if not env.stdout_isatty:
+        lines = [f"{k}: {v}" for k, v in generation_summary(record)]
+        lines += [f"eco.{k.replace(' ', '_').lower()}: {v}" for k, v in eco_pairs(record)]
+        lines += [f"eco.check: {p}" for p in problems]
+        lines += [f"attempt: {_attempt_text(a)}" for a in attempts_of(record)]
+        env.stdout.write("\n".join(lines) + "\n")
+        env.stdout.flush()
+        return
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from lowrouter_cli.render.console import make_console
+
+    summary = Table.grid(padding=(0, 2))
+    for key, value in generation_summary(record):
+        summary.add_row(key.replace("_", " "), value)
+    parts: list[Any] = [summary]
+    eco = eco_pairs(record)
+    if eco:
+        grid = Table.grid(padding=(0, 2))
+        for key, value in eco:
+            grid.add_row(key, value)
+        body: list[Any] = [grid] + [f"⚠ {p}" for p in problems]
+        parts.append(Panel(Group(*body), title="eco", border_style="red" if problems else "green", expand=False))
+    trace = _g(record, "lowrouter", "routing_trace")
+    if isinstance(trace, dict):
+        tree = Tree(f"routing ({trace.get('strategy', '?')}, requested {trace.get('requested', '?')})")
+        constraints = trace.get("constraints")
+        if isinstance(constraints, dict):
+            given = ", ".join(f"{k}={v}" for k, v in constraints.items() if v is not None) or "none"
+            tree.add(f"constraints: {given}")
+        candidates = tree.add("candidates")
+        for candidate in trace.get("candidates") or []:
+            if isinstance(candidate, dict):
+                candidates.add(f"{candidate.get('provider')}/{candidate.get('region')} score {candidate.get('score')}")
+        attempts = tree.add("attempts")
+        for attempt in attempts_of(record):
+            attempts.add(("→ " if attempt.get("selected") else "  ") + _attempt_text(attempt))
+        parts.append(tree)
+    make_console(env).print(Group(*parts))
