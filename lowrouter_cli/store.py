@@ -89,11 +89,10 @@ def append_history(env: Environment, entry: dict[str, Any], warn: Warn) -> None:
         try:
             _lock(fd)
             os.write(fd, line.encode("utf-8"))
-            if os.fstat(fd).st_size > HISTORY_LIMIT * 400:
+            # Counting lines costs about a millisecond, and only once the file could be over the cap.
+            if os.fstat(fd).st_size > HISTORY_LIMIT * 100 and path.read_bytes().count(b"\n") > HISTORY_LIMIT:
                 lines = read_history(env)
-                if len(lines) > HISTORY_LIMIT:
-                    write_atomic(path, "".join(json.dumps(e, ensure_ascii=False) + "\n"
-                                               for e in lines[-HISTORY_LIMIT:]), 0o600)
+                write_atomic(path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines), 0o600)
         finally:
             os.close(fd)
     except OSError as error:
@@ -101,7 +100,8 @@ def append_history(env: Environment, entry: dict[str, Any], warn: Warn) -> None:
 
 
 def read_history(env: Environment) -> list[dict[str, Any]]:
-    """Entries oldest first; damaged lines (a crash mid-write, a full disk) are skipped."""
+    """The newest HISTORY_LIMIT entries, oldest first; damaged lines (a crash mid-write, a full
+    disk) are skipped."""
     try:
         text = history_path(env).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -114,7 +114,7 @@ def read_history(env: Environment) -> list[dict[str, Any]]:
             continue
         if isinstance(entry, dict):
             entries.append(entry)
-    return entries
+    return entries[-HISTORY_LIMIT:]
 
 
 def _lock(fd: int) -> None:

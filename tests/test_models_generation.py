@@ -1,0 +1,229 @@
+import json
+import os
+import subprocess
+import threading
+from decimal import Decimal
+
+import pytest
+
+from lowrouter_cli import catalog, generations, store
+from lowrouter_cli.emulator.scenarios import MODELS
+from lowrouter_cli.errors import NetworkError, RequestRejected
+
+from conftest import TEST_KEY, console_script
+
+
+def test_format_price_per_million():
+    assert catalog.format_price(Decimal("0.00000015")) == "$0.15"
+    assert catalog.format_price(Decimal("0.000004")) == "$4.00"
+    assert catalog.format_price(Decimal("0.0000000125")) == "$0.0125"
+    assert catalog.format_price(Decimal("0")) == "free"
+    assert catalog.format_price(Decimal("-1")) == "dynamic"
+    assert catalog.format_price(None) == "?"
+
+
+def test_parse_and_select():
+    models = catalog.parse_models({"data": MODELS + [{"id": 5}, "junk", {"id": "x/y", "pricing": "bad"}]})
+    assert [m.id for m in models][-1] == "x/y"
+    free = catalog.select(models, free=True)
+    assert [m.id for m in free] == ["meta/llama-3.1-8b-instruct:free"]
+    cheap = catalog.select(models, max_price=0.5, sort="price")
+    assert [m.id for m in cheap] == ["meta/llama-3.1-8b-instruct:free", "mistral/mistral-small"]
+    assert [m.id for m in catalog.select(models, region="eu-central")] == ["anthropic/claude-3.5-haiku"]
+    assert [m.id for m in catalog.select(models, provider="AZURE")] == ["openai/gpt-4o-mini"]
+    assert catalog.select(models, sort="context")[0].id == "anthropic/claude-3.5-haiku"
+    assert [m.id for m in catalog.select(models, query="haiku")] == ["anthropic/claude-3.5-haiku"]
+
+
+def test_dynamic_price_never_summed():
+    auto = catalog.parse_models({"data": MODELS})[-1]
+    assert catalog.estimate_cost(auto, 10, 10) is None
+    mini = catalog.parse_models({"data": MODELS})[0]
+    assert catalog.estimate_cost(mini, 1_000_000, 0) == pytest.approx(0.15)
+
+
+class Fetcher:
+    def __init__(self, body=None, status=200, error=None):
+        self.calls, self.body, self.status, self.error = [], body or {"data": MODELS}, status, error
+
+    def __call__(self, etag):
+        self.calls.append(etag)
+        if self.error:
+            raise self.error
+        return self.status, (None if self.status == 304 else self.body), '"v1"'
+
+
+def test_cache_fresh_then_stale_revalidated_with_304(fake_env):
+    now = [1000.0]
+    env = fake_env(wall_clock=lambda: now[0])
+    warnings = []
+    fetch = Fetcher()
+    assert catalog.load_catalog(env, "https://g/api/v1", 3600, fetch, warnings.append)["data"]
+    assert catalog.load_catalog(env, "https://g/api/v1", 3600, fetch, warnings.append)
+    assert fetch.calls == [None]  # fresh: no network
+    now[0] += 4000
+    not_modified = Fetcher(status=304)
+    body = catalog.load_catalog(env, "https://g/api/v1", 3600, not_modified, warnings.append)
+    assert not_modified.calls == ['"v1"'] and body["data"][0]["id"] == MODELS[0]["id"]
+    assert store.read_models_cache(env, "https://g/api/v1")["fetched_at"] == now[0]
+    refreshed = Fetcher()
+    catalog.load_catalog(env, "https://g/api/v1", 3600, refreshed, warnings.append, refresh=True)
+    assert len(refreshed.calls) == 1 and warnings == []
+    assert catalog.cached_model_ids(env, "https://g/api/v1")[0] == "openai/gpt-4o-mini"
+    assert catalog.cached_model_ids(env, "https://other/api/v1") == []
+
+
+def test_stale_cache_used_when_the_network_fails(fake_env):
+    now = [0.0]
+    env = fake_env(wall_clock=lambda: now[0])
+    catalog.load_catalog(env, "u", 10, Fetcher(), print)
+    now[0] = 100
+    warnings = []
+    body = catalog.load_catalog(env, "u", 10, Fetcher(error=NetworkError("cannot connect")), warnings.append)
+    assert body["data"] and "cannot connect" in warnings[0] and "cached 100 s ago" in warnings[0]
+    with pytest.raises(NetworkError):
+        catalog.load_catalog(fake_env(), "never-cached", 10, Fetcher(error=NetworkError("down")), print)
+
+
+def test_corrupt_cache_is_ignored_and_refetched(fake_env):
+    env = fake_env(wall_clock=lambda: 0.0)
+    path = store.models_cache_path(env, "u")
+    path.parent.mkdir(parents=True)
+    path.write_text('{"fetched_at": 0, "body": {"da')
+    fetch = Fetcher()
+    assert catalog.load_catalog(env, "u", 3600, fetch, print)["data"] and fetch.calls == [None]
+    assert json.loads(path.read_text())["body"]["data"]
+
+
+def test_unwritable_cache_only_warns(fake_env, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    env = fake_env(cache_dir=blocker / "cache")
+    warnings = []
+    assert catalog.load_catalog(env, "u", 3600, Fetcher(), warnings.append)["data"]
+    assert warnings and "cannot write the model cache" in warnings[0]
+
+
+def test_eco_invariants_flag_only_beyond_one_percent():
+    good = {"lowrouter": {"eco": {"energy_wh": 0.048, "it_energy_wh": 0.04, "pue": 1.2, "co2e_g": 0.002688,
+                                  "grid_carbon_intensity_g_per_kwh": 56}}}
+    assert generations.eco_problems(good) == []
+    rounded = json.loads(json.dumps(good))
+    rounded["lowrouter"]["eco"]["co2e_g"] = 0.00269  # within 1%
+    assert generations.eco_problems(rounded) == []
+    bad = json.loads(json.dumps(good))
+    bad["lowrouter"]["eco"]["energy_wh"] = 0.06
+    assert len(generations.eco_problems(bad)) == 2
+    assert generations.eco_problems({"lowrouter": "junk"}) == []
+
+
+def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    env = fake_env(monotonic=lambda: now[0], sleep=sleep)
+
+    class Late:
+        def require_key(self):
+            pass
+
+        def get_json(self, path):
+            if now[0] < 1.5:
+                raise RequestRejected("not found", status=404)
+            return type("R", (), {"body": {"data": {"id": "gen-1"}}})()
+
+    assert generations.fetch(env, Late(), "gen-1", 5, lambda m: None) == {"id": "gen-1"}
+    assert sleeps == [0.25, 0.5, 1.0]
+    now[0] = 0.0
+    with pytest.raises(RequestRejected, match="waited 1 s"):
+        generations.fetch(env, Late(), "gen-1", 1, lambda m: None)
+    with pytest.raises(RequestRejected):
+        generations.fetch(env, Late(), "gen-1", None, lambda m: None)
+
+
+def test_history_is_capped_and_survives_damage(fake_env):
+    env = fake_env()
+    for i in range(store.HISTORY_LIMIT + 300):
+        store.append_history(env, {"generation_id": f"gen-{i}", "model": "m" * 300}, print)
+    with open(store.history_path(env), "a") as handle:
+        handle.write('{"generation_id": "gen-half')
+    entries = store.read_history(env)
+    assert len(entries) <= store.HISTORY_LIMIT + 20
+    assert entries[-1]["generation_id"] == f"gen-{store.HISTORY_LIMIT + 299}"
+    assert generations.resolve_id(env, "last") == f"gen-{store.HISTORY_LIMIT + 299}"
+
+
+# -- end to end -----------------------------------------------------------------------------------
+
+
+def test_models_pipe_json_and_filters(run_cli):
+    piped = run_cli("models")
+    assert piped.returncode == 0
+    lines = piped.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "name", "context", "prompt_per_1m", "completion_per_1m",
+                                    "providers", "regions"]
+    assert "openai/gpt-4o-mini\tOpenAI: GPT-4o-mini\t128000\t$0.15\t$0.60\tazure,openai\teu-west,us-east" in lines
+    assert "\x1b" not in piped.stdout
+    data = json.loads(run_cli("models", "--json", "--free").stdout)
+    assert [m["id"] for m in data] == ["meta/llama-3.1-8b-instruct:free"]
+    assert run_cli("models", "--sort", "bogus").returncode == 2
+
+
+def test_models_are_cached_per_base_url(run_cli, emulator, user_dirs):
+    run_cli("models")
+    run_cli("models")
+    gets = [r for r in emulator.state.requests if r["path"] == "/models"]
+    assert len(gets) == 1
+    run_cli("models", "--refresh")
+    gets = [r for r in emulator.state.requests if r["path"] == "/models"]
+    assert len(gets) == 2 and gets[1]["headers"].get("If-None-Match")
+    cache_files = list((user_dirs / ".cache" / "lowrouter").glob("models-*.json"))
+    assert len(cache_files) == 1 and TEST_KEY not in cache_files[0].read_text()
+
+
+def test_eight_concurrent_refreshes_leave_a_valid_cache(emulator, user_dirs):
+    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
+    processes = [subprocess.Popen([console_script("lowrouter"), "models", "--refresh"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(8)]
+    assert all(p.wait(60) == 0 for p in processes)
+    [cache] = (user_dirs / ".cache" / "lowrouter").glob("models-*.json")
+    assert json.loads(cache.read_text())["body"]["data"]
+    assert not list(cache.parent.glob(".*.tmp"))
+
+
+def test_chat_records_history_and_generation_last_shows_it(run_cli, user_dirs):
+    assert run_cli("chat", "secret prompt text").returncode == 0
+    history = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text()
+    entry = json.loads(history)
+    assert entry["generation_id"].startswith("gen-") and entry["outcome"] == "ok"
+    assert "secret prompt text" not in history and TEST_KEY not in history
+    shown = run_cli("generation", "last", "--wait", "5")
+    assert shown.returncode == 0, shown.stderr
+    assert f"id: {entry['generation_id']}" in shown.stdout
+    assert "eco.co2e:" in shown.stdout and "selected" in shown.stdout
+    record = json.loads(run_cli("generation", entry["generation_id"], "--json").stdout)
+    assert record["lowrouter"]["eco"]["grid_zone"] == "FR"
+    listed = run_cli("generation", "--list")
+    assert listed.stdout.splitlines()[1].split("\t")[1] == entry["generation_id"]
+
+
+def test_no_history_option_and_variable(run_cli, user_dirs):
+    run_cli("chat", "--no-history", "hi")
+    run_cli("stream", "hi", env={"LOWROUTER_NO_HISTORY": "1"})
+    assert not (user_dirs / ".local/share/lowrouter/history.jsonl").exists()
+
+
+def test_unknown_generation_exits_4_and_wait_sees_a_late_record(run_cli):
+    assert run_cli("generation", "gen-unknown").returncode == 4
+    assert run_cli("generation", "last").returncode == 2
+
+
+def test_generation_appears_late(emulator, run_cli):
+    emulator.state.record_delay = 1.0
+    run_cli("chat", "hi")
+    assert run_cli("generation", "last").returncode == 4
+    assert run_cli("generation", "last", "--wait", "10").returncode == 0
