@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
-from lowrouter_cli.emulator.server import Emulator
 
 KEY = "sk-lr-bench-0000"
 BIN = Path(sys.executable).parent
@@ -90,6 +89,23 @@ def rich_render_once(text, repeat):
     return statistics.median(times)
 
 
+class EmulatorProcess:
+    """The emulator in a process of its own, as a real gateway would be: it then shares no GIL with
+    this harness (whose reader thread wakes once per token)."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([str(BIN / "lowrouter-emulator"), "--port", "0", "--api-key", KEY],
+                                        stderr=subprocess.PIPE, text=True)
+        first = self.process.stderr.readline()
+        self.base_url = first.rsplit(" ", 1)[-1].strip()
+        assert self.base_url.startswith("http://127.0.0.1:"), first
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(10)
+
+
 def llm_setup(emulator, folder):
     (folder / "extra-openai-models.yaml").write_text(
         "- model_id: lowrouter-emulator\n"
@@ -111,7 +127,7 @@ def main():
     prompt = f"[[answer:long words={args.words}]]"
     chunks = len(tokenize(long_markdown(args.words)))
     rows = []
-    with Emulator(api_key=KEY) as emulator, tempfile.TemporaryDirectory() as tmp:
+    with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp, COLUMNS="100", LINES="40")
         env.pop("NO_COLOR", None)

@@ -129,6 +129,7 @@ class StreamChunk:
     data: str
     payload: Any
     text: str = ""
+    failed: bool = False  # the chunk reports an error: raised after it is shown
 
 
 class ChatStream:
@@ -153,7 +154,8 @@ class ChatStream:
                     return
                 chunk = self._parse(event.data)
                 yield chunk
-                self._raise_if_error(chunk.payload)
+                if chunk.failed:
+                    self._raise_error(chunk.payload)
         self._decoder.end()
         self._check_complete()
 
@@ -169,7 +171,7 @@ class ChatStream:
             return StreamChunk(data, payload)
         # Most chunks carry one token: look only at the keys a chunk actually has (hot path).
         extras = payload.get("lowrouter")
-        if extras is not None:
+        if isinstance(extras, dict) and extras.get("generation_id") != self.generation_id:
             self.generation_id = _generation_id(payload) or self.generation_id
         if "usage" in payload:
             self.usage = Usage.parse(payload["usage"]) or self.usage
@@ -181,6 +183,7 @@ class ChatStream:
                 routed.region or self.routed.region,
             )
         text = ""
+        failed = payload.get("error") not in (None, False)
         choice = _first_choice(payload)
         if choice is not None:
             delta = choice.get("delta")
@@ -191,9 +194,10 @@ class ChatStream:
             finish_reason = choice.get("finish_reason")
             if isinstance(finish_reason, str) and finish_reason:
                 self.finish_reason = finish_reason
-        return StreamChunk(data, payload, text)
+                failed = failed or finish_reason == "error"
+        return StreamChunk(data, payload, text, failed)
 
-    def _raise_if_error(self, payload: Any) -> None:
+    def _raise_error(self, payload: Any) -> None:
         _raise_embedded_error(payload, self.generation_id)
         choice = _first_choice(payload) if isinstance(payload, dict) else None
         if choice is not None and choice.get("finish_reason") == "error":

@@ -8,13 +8,12 @@ U+2028 inside JSON. A multi-byte character split across feeds is decoded once it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):  # a tuple: cheap to make, and a stream makes one per token
     data: str
     event: str = "message"
     id: str | None = None
@@ -46,6 +45,14 @@ class SSEDecoder:
                 chunk = chunk[1:]
         buffer = self._buffer + chunk if self._buffer else chunk
         events: list[Event] = []
+        if b"\r" not in buffer:
+            # The common case, LF line ends only: split once instead of searching line by line.
+            *lines, self._buffer = buffer.split(b"\n")
+            for line in lines:
+                event = self._process_line(line)
+                if event is not None:
+                    events.append(event)
+            return events
         start = 0
         length = len(buffer)
         while start < length:
@@ -87,6 +94,9 @@ class SSEDecoder:
     def _process_line(self, raw: bytes) -> Event | None:
         if not raw:
             return self._dispatch()
+        if raw[:6] == b"data: ":  # nearly every line: skip the general parse
+            self._data.append(raw[6:].decode("utf-8", errors="replace"))
+            return None
         line = raw.decode("utf-8", errors="replace")
         if line.startswith(":"):
             self.comments += 1
@@ -111,12 +121,8 @@ class SSEDecoder:
         if not self._data:
             self._event = ""
             return None
-        event = Event(
-            data="\n".join(self._data),
-            event=self._event or "message",
-            id=self._id,
-            retry=self._retry,
-        )
+        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
+        event = Event(data, self._event or "message", self._id, self._retry)
         self._data = []
         self._event = ""
         return event

@@ -134,9 +134,14 @@ class ByteStream:
 
     def __iter__(self) -> Iterator[bytes]:
         raw = self._response.raw
+        # http.client's read1 under urllib3's: same bytes (we asked for identity encoding), without
+        # urllib3's per-call bookkeeping, which costs more than the decoding on a token-per-read stream.
+        fp = getattr(raw, "_fp", None)
+        read1 = fp.read1 if fp is not None and hasattr(fp, "read1") and not raw.headers.get("Content-Encoding") \
+            else raw.read1
         while True:
             try:
-                data = raw.read1(STREAM_READ_SIZE)
+                data = read1(STREAM_READ_SIZE)
             except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
                 raise NetworkError(
                     f"no data from the gateway for {self.timeout:g} s (--timeout)"
