@@ -131,9 +131,25 @@ def _chat_request(env: Environment, settings: Any, prompt: Optional[List[str]], 
 
 
 def _settings(env: Environment, **options: Any) -> Any:
+    from lowrouter_cli import store
+    from lowrouter_cli.render import messages
     from lowrouter_cli.settings import resolve
 
-    return resolve(env, **options)
+    stored_key = None
+    if not env.getenv("LOWROUTER_API_KEY"):  # the environment wins: don't even read the file
+        stored_key = store.read_stored_key(env, lambda message: messages.notice(env, message))
+    return resolve(env, store.read_config(env), stored_key, **options)
+
+
+CurlOpt = Annotated[bool, typer.Option(
+    "--curl", help="Print the equivalent curl command on stdout and send nothing.")]
+
+
+def _print_curl(env: Environment, settings: Any, request: Any, *, stream: bool) -> None:
+    from lowrouter_cli.curl import curl_command
+
+    env.stdout.write(curl_command(settings.base_url, request.body(stream=stream), stream=stream))
+    env.stdout.flush()
 
 
 @app.command()
@@ -148,6 +164,7 @@ def chat(
     max_tokens: MaxTokensOpt = None,
     temperature: TemperatureOpt = None,
     json: JsonOpt = False,
+    curl: CurlOpt = False,
     no_history: NoHistoryOpt = False,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
@@ -160,6 +177,8 @@ def chat(
     env = _env(ctx, color)
     settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
     request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
+    if curl:
+        return _print_curl(env, settings, request, stream=False)
     run_chat(env, settings, request, as_json=json, verbose=verbose, history=_history_on(env, no_history))
 
 
@@ -176,6 +195,7 @@ def stream(
     temperature: TemperatureOpt = None,
     raw: Annotated[bool, typer.Option("--raw", help="Plain tokens even on a terminal (no Markdown).")] = False,
     json: Annotated[bool, typer.Option("--json", help="One JSON object per event, as received (JSON Lines).")] = False,
+    curl: CurlOpt = False,
     no_history: NoHistoryOpt = False,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = None,
@@ -188,6 +208,8 @@ def stream(
     env = _env(ctx, color)
     settings = _settings(env, base_url=base_url, timeout=timeout, model=model, region=region, provider=provider)
     request = _chat_request(env, settings, prompt, system, max_tokens, temperature)
+    if curl:
+        return _print_curl(env, settings, request, stream=True)
     run_stream(env, settings, request, as_json=json, raw=raw, verbose=verbose,
                history=_history_on(env, no_history))
 
@@ -261,6 +283,111 @@ def generation(
         raise UsageError("give a generation id, 'last', or --list")
     settings = _settings(env, base_url=base_url, timeout=timeout)
     run_generation(env, settings, generation_id, wait=wait, as_json=json, verbose=verbose)
+
+
+auth_app = typer.Typer(help="Store, check or remove the API key.", no_args_is_help=True, add_completion=False,
+                       rich_markup_mode=None)
+app.add_typer(auth_app, name="auth")
+VerifyOpt = Annotated[bool, typer.Option("--verify/--no-verify", help="Check the key against the gateway.")]
+
+
+@auth_app.command("login")
+@guarded
+def auth_login(
+    ctx: typer.Context,
+    verify: VerifyOpt = True,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Store a key (read from stdin or a hidden prompt, never the command line) with mode 0600."""
+    from lowrouter_cli.account import login
+
+    env = _env(ctx, color)
+    login(env, _settings(env, base_url=base_url, timeout=timeout), verify=verify, verbose=verbose)
+
+
+@auth_app.command("status")
+@guarded
+def auth_status(
+    ctx: typer.Context,
+    verify: VerifyOpt = True,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Show where the key comes from, the key masked, and whether the gateway accepts it."""
+    from lowrouter_cli.account import status
+
+    env = _env(ctx, color)
+    status(env, _settings(env, base_url=base_url, timeout=timeout), verify=verify, verbose=verbose)
+
+
+@auth_app.command("logout")
+@guarded
+def auth_logout(ctx: typer.Context, verbose: VerboseOpt = False, color: ColorOpt = Color.auto) -> None:
+    """Remove the stored key."""
+    from lowrouter_cli.account import logout
+
+    logout(_env(ctx, color))
+
+
+config_app = typer.Typer(help="Read and change defaults in config.toml.", no_args_is_help=True,
+                         add_completion=False, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+KeyArg = Annotated[str, typer.Argument(
+    metavar="KEY", help="One of: model, base_url, region, provider, timeout, models_ttl.")]
+
+
+@config_app.command("get")
+@guarded
+def config_get(ctx: typer.Context, key: KeyArg, verbose: VerboseOpt = False, color: ColorOpt = Color.auto) -> None:
+    """Print one value from the config file."""
+    from lowrouter_cli import account
+
+    account.config_get(_env(ctx, color), key)
+
+
+@config_app.command("set")
+@guarded
+def config_set(ctx: typer.Context, key: KeyArg,
+               value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
+               verbose: VerboseOpt = False, color: ColorOpt = Color.auto) -> None:
+    """Set a default (options and environment variables still beat it)."""
+    from lowrouter_cli import account
+
+    account.config_set(_env(ctx, color), key, value)
+
+
+@config_app.command("unset")
+@guarded
+def config_unset(ctx: typer.Context, key: KeyArg, verbose: VerboseOpt = False, color: ColorOpt = Color.auto) -> None:
+    """Remove a default."""
+    from lowrouter_cli import account
+
+    account.config_unset(_env(ctx, color), key)
+
+
+@config_app.command("list")
+@guarded
+def config_list(ctx: typer.Context, json: JsonOpt = False, verbose: VerboseOpt = False,
+                color: ColorOpt = Color.auto) -> None:
+    """Print every value in the config file."""
+    from lowrouter_cli import account
+
+    account.config_list(_env(ctx, color), json)
+
+
+@config_app.command("path")
+@guarded
+def config_path(ctx: typer.Context, verbose: VerboseOpt = False, color: ColorOpt = Color.auto) -> None:
+    """Print where the config file is (it may not exist yet)."""
+    from lowrouter_cli import store
+
+    env = _env(ctx, color)
+    env.stdout.write(f"{store.config_path(env)}\n")
 
 
 # -- the one place where failures become exit codes ------------------------------------------------

@@ -24,6 +24,20 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "models_ttl": ("LOWROUTER_MODELS_TTL", "models_ttl", DEFAULT_MODELS_TTL),
 }
 NUMERIC = {"timeout", "models_ttl"}
+CONFIG_KEYS = {key: name for name, (_, key, _) in SOURCES.items()}
+
+
+def config_value(key: str, text: str) -> Any:
+    """Check a value given to `config set`: a known key, and a number where a number is meant."""
+    if key not in CONFIG_KEYS:
+        raise UsageError(f"unknown config key {key!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}")
+    if key in NUMERIC:
+        return _positive_number(text, key, "the command line")
+    if not text.strip():
+        raise UsageError(f"{key} can't be empty; use `lowrouter config unset {key}`")
+    if key == "base_url" and not text.startswith(("http://", "https://")):
+        raise UsageError(f"base_url must start with https:// (or http:// for loopback), not {text!r}")
+    return text
 
 
 @dataclass

@@ -124,3 +124,94 @@ def _lock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
     except (ImportError, OSError):
         pass  # no locking here: appends stay whole, only a concurrent trim could drop a line
+
+
+# -- the API key -----------------------------------------------------------------------------------
+
+
+def key_path(env: Environment) -> Path:
+    return env.config_dir / "key"
+
+
+def read_stored_key(env: Environment, warn: Warn) -> tuple[str, str] | None:
+    """(key, its file's path), or None. Modes looser than 0700/0600 are tightened, with a warning."""
+    path = key_path(env)
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for target, wanted in ((path.parent, 0o700), (path, 0o600)):
+        try:
+            mode = target.stat().st_mode & 0o777
+            if mode & ~wanted:
+                os.chmod(target, wanted)
+                warn(f"warning: {target} was readable by others (mode {mode:o}); set it to {wanted:o}")
+        except OSError:
+            pass
+    return (key, str(path)) if key else None
+
+
+def write_key(env: Environment, key: str) -> Path:
+    path = key_path(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    write_atomic(path, key + "\n", 0o600)
+    return path
+
+
+def delete_key(env: Environment) -> bool:
+    try:
+        key_path(env).unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
+# -- config.toml -----------------------------------------------------------------------------------
+
+
+def config_path(env: Environment) -> Path:
+    return env.config_dir / "config.toml"
+
+
+def read_config(env: Environment) -> dict[str, Any]:
+    """The config file's table; {} when there is none. A broken file is a usage error that names
+    the file and the line."""
+    from lowrouter_cli.errors import UsageError
+
+    path = config_path(env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        reason = str(error)
+        if "(at end of document)" in reason:  # name the line there too
+            last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+            reason = reason.replace("(at end of document)", f"(at line {max(last_line, 1)}, the end)")
+        raise UsageError(f"{path} is not valid TOML: {reason}") from None
+
+
+def write_config(env: Environment, values: dict[str, Any]) -> Path:
+    path = config_path(env)
+    lines = ["# lowrouter defaults: lowrouter config set KEY VALUE"]
+    for key, value in sorted(values.items()):
+        lines.append(f"{key} = {_toml_value(value)}")
+    write_atomic(path, "\n".join(lines) + "\n", 0o600)
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string

@@ -309,6 +309,8 @@ class Transport:
                     self.sleep(delay)
                     continue
                 raise error from None
+            except OSError as exc:  # e.g. REQUESTS_CA_BUNDLE names a file that isn't there
+                raise NetworkError(f"cannot set up the connection: {exc}") from None
             elapsed = time.monotonic() - started
             self._log(f"< {response.status_code} {response.reason} ({elapsed * 1000:.0f} ms)")
             if self.log:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lowrouter_cli.context import Environment
@@ -71,8 +72,13 @@ def error_line(env: Environment, message: str) -> None:
     _line(env, "error: " + message, "31")
 
 
+# Anything shaped like an API key is masked in every line we print, wherever it came from
+# (a key pasted as an argument would otherwise come back in click's "unexpected argument").
+_KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z]{0,3}-?)[A-Za-z0-9_-]{8,}([A-Za-z0-9]{4})\b")
+
+
 def _line(env: Environment, message: str, colour: str) -> None:
-    text = " ".join(message.split())
+    text = _KEY_SHAPED.sub(r"\1…\2", " ".join(message.split()))
     try:
         if env.styled(env.stderr_isatty) and not env.no_color:
             env.stderr.write(f"\x1b[{colour}m{PROG}:\x1b[0m {text}\n")

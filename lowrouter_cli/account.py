@@ -1,0 +1,131 @@
+"""The jobs behind `auth` (the stored key) and `config` (config.toml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowrouter_cli import store
+from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import AuthError, UsageError
+from lowrouter_cli.render import messages
+from lowrouter_cli.settings import CONFIG_KEYS, Settings, config_value
+
+
+def mask(key: str) -> str:
+    """Enough to tell keys apart, never enough to use one: `sk-lr-…abcd`."""
+    prefix = "sk-lr-" if key.startswith("sk-lr-") else key[:3]
+    return f"{prefix}…{key[-4:]}" if len(key) > len(prefix) + 8 else f"{prefix}…"
+
+
+def read_new_key(env: Environment) -> str:
+    """From stdin when it is not a terminal, else from a hidden prompt: never from argv."""
+    if not env.stdin_isatty:
+        key = env.stdin.readline().strip()
+    else:
+        import getpass
+
+        key = getpass.getpass("LowRouter API key (input hidden): ", stream=env.stderr).strip()
+    if not key:
+        raise UsageError("no key given: paste it at the prompt, or pipe it in: "
+                         "printf %s \"$KEY\" | lowrouter auth login")
+    if any(c.isspace() for c in key):
+        raise UsageError("that key has spaces in it: check what was pasted")
+    return key
+
+
+def check_key(env: Environment, settings: Settings, key: str, verbose: bool) -> None:
+    """Ask the gateway whether it takes the key (GET /models); AuthError when it does not."""
+    from lowrouter_cli import api
+    from lowrouter_cli.chat import build_transport
+
+    transport = build_transport(env, _with_key(settings, key), verbose=verbose)
+    try:
+        api.list_models(transport)
+    finally:
+        transport.close()
+
+
+def login(env: Environment, settings: Settings, *, verify: bool, verbose: bool) -> None:
+    key = read_new_key(env)
+    if verify:
+        check_key(env, settings, key, verbose)
+    path = store.write_key(env, key)
+    messages.notice(env, f"stored key {mask(key)} in {path}" + ("" if verify else " (not checked: --no-verify)"))
+    if env.getenv("LOWROUTER_API_KEY"):
+        messages.notice(env, "note: LOWROUTER_API_KEY is set and takes precedence over the stored key")
+
+
+def status(env: Environment, settings: Settings, *, verify: bool, verbose: bool) -> None:
+    if not settings.api_key:
+        raise AuthError("no API key: set LOWROUTER_API_KEY, or store one with `lowrouter auth login`")
+    source = ("environment (LOWROUTER_API_KEY)" if settings.api_key_source == "LOWROUTER_API_KEY"
+              else settings.api_key_source)
+    lines = [f"key: {mask(settings.api_key)}", f"source: {source}", f"gateway: {settings.base_url}"]
+    accepted = None
+    if verify:
+        try:
+            check_key(env, settings, settings.api_key, verbose)
+            accepted = True
+        except AuthError:
+            accepted = False
+    if accepted is not None:
+        lines.append(f"accepted: {'yes' if accepted else 'no'}")
+    env.stdout.write("\n".join(lines) + "\n")
+    env.stdout.flush()
+    if accepted is False:
+        raise AuthError("the gateway rejects this key")
+
+
+def logout(env: Environment) -> None:
+    if store.delete_key(env):
+        messages.notice(env, f"removed {store.key_path(env)}")
+    else:
+        messages.notice(env, "no stored key to remove")
+    if env.getenv("LOWROUTER_API_KEY"):
+        messages.notice(env, "note: LOWROUTER_API_KEY is still set in this shell")
+
+
+def _with_key(settings: Settings, key: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, api_key=key)
+
+
+# -- config ----------------------------------------------------------------------------------------
+
+
+def config_get(env: Environment, key: str) -> None:
+    _known(key)
+    value = store.read_config(env).get(key)
+    if value is None:
+        raise UsageError(f"{key} is not set in {store.config_path(env)}")
+    env.stdout.write(f"{value}\n")
+
+
+def config_set(env: Environment, key: str, text: str) -> None:
+    values = store.read_config(env)
+    values[key] = config_value(key, text)
+    store.write_config(env, values)
+
+
+def config_unset(env: Environment, key: str) -> None:
+    _known(key)
+    values = store.read_config(env)
+    if values.pop(key, None) is not None:
+        store.write_config(env, values)
+
+
+def config_list(env: Environment, as_json: bool) -> None:
+    values: dict[str, Any] = store.read_config(env)
+    if as_json:
+        import json
+
+        env.stdout.write(json.dumps(values, indent=2) + "\n")
+        return
+    for key in sorted(values):
+        env.stdout.write(f"{key} = {values[key]}\n")
+
+
+def _known(key: str) -> None:
+    if key not in CONFIG_KEYS:
+        raise UsageError(f"unknown config key {key!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}")
