@@ -1,4 +1,4 @@
-from lowrouter_cli.cli import main
+from lowrouter_cli.entry import main
 
 if __name__ == "__main__":
     main()

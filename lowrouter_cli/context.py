@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
-APP_NAME = "lowrouter"
+from lowrouter_cli.paths import APP_NAME
 
 
 @dataclass

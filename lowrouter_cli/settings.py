@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import UsageError
 
-DEFAULT_BASE_URL = "https://lowrouter.ai/api/v1"
+from lowrouter_cli.paths import DEFAULT_BASE_URL
 DEFAULT_MODEL = "lowrouter/auto"
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MODELS_TTL = 3600.0

@@ -7,7 +7,6 @@ be written costs a warning, never the answer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.paths import models_cache_name
 
 HISTORY_LIMIT = 1000
 Warn = Callable[[str], None]
@@ -50,8 +50,7 @@ def read_json(path: Path) -> Any:
 
 
 def models_cache_path(env: Environment, base_url: str) -> Path:
-    digest = hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
-    return env.cache_dir / f"models-{digest}.json"
+    return env.cache_dir / models_cache_name(base_url)
 
 
 def read_models_cache(env: Environment, base_url: str) -> dict[str, Any] | None:

@@ -33,7 +33,6 @@ from lowrouter_cli.errors import (
     parse_error_envelope,
 )
 
-DEFAULT_BASE_URL = "https://lowrouter.ai/api/v1"
 CONNECT_TIMEOUT = 10.0
 MAX_RETRY_AFTER = 20.0
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 504})
