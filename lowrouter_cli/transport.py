@@ -127,11 +127,18 @@ class ByteStream:
     status: int
     headers: Mapping[str, str]
     _response: Any = field(repr=False)
-    _on_bytes: Callable[[int], None] | None = field(default=None, repr=False)
+    log: Callable[[str], None] | None = field(default=None, repr=False)
     timeout: float = 0.0
     bytes_received: int = 0
 
     def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._chunks()
+        finally:
+            if self.log:
+                self.log(f"< ({self.bytes_received} bytes received)")
+
+    def _chunks(self) -> Iterator[bytes]:
         raw = self._response.raw
         # http.client's read1 under urllib3's: same bytes (we asked for identity encoding), without
         # urllib3's per-call bookkeeping, which costs more than the decoding on a token-per-read stream.
@@ -254,6 +261,7 @@ class Transport:
             status=response.status_code,
             headers=dict(response.headers),
             _response=response,
+            log=self.log,
             timeout=self.timeout,
         )
 

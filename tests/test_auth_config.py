@@ -138,6 +138,8 @@ def test_verbose_shows_the_wire_and_never_the_key(run_cli, args):
     if args[0] in ("chat", "stream", "models"):
         assert "> Authorization: Bearer [redacted]" in result.stderr
         assert "< 200" in result.stderr or "< 429" in result.stderr
+    if args == ["stream", "hi"]:
+        assert "bytes received)" in result.stderr
 
 
 def test_key_never_lands_in_files(run_cli, user_dirs):

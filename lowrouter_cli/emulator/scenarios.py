@@ -175,21 +175,21 @@ def long_markdown(total_words: int, seed: int = 7) -> str:
 
     while count < total_words:
         section += 1
-        parts.append(f"## Section {section}: {rng.choice(_WORDS)} and {rng.choice(_WORDS)}")
-        count += 5
+        new = [f"## Section {section}: {rng.choice(_WORDS)} and {rng.choice(_WORDS)}"]
         kind = section % 4
         if kind == 0:
             items = [f"- {sentence(rng.randint(5, 10))}" for _ in range(rng.randint(3, 5))]
-            parts.append("\n".join(items))
+            new.append("\n".join(items))
         elif kind == 1:
             items = [f"{i}. {sentence(rng.randint(5, 10))}" for i in range(1, rng.randint(3, 6))]
-            parts.append("\n".join(items))
+            new.append("\n".join(items))
         elif kind == 2:
             lines = [f"def {rng.choice(_WORDS)}_{i}(x):\n    return x * {i}" for i in range(3)]
-            parts.append("```python\n" + "\n".join(lines) + "\n```")
+            new.append("```python\n" + "\n".join(lines) + "\n```")
         for _ in range(2):
-            parts.append(" ".join(sentence(rng.randint(8, 14)) for _ in range(rng.randint(2, 4))))
-        count = sum(len(part.split()) for part in parts)
+            new.append(" ".join(sentence(rng.randint(8, 14)) for _ in range(rng.randint(2, 4))))
+        count += sum(len(part.split()) for part in new)
+        parts.extend(new)
     return "\n\n".join(parts)
 
 
