@@ -143,7 +143,6 @@ class ChatStream:
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
         self.routed = Routed()
-        self.chars = 0
         self._decoder = SSEDecoder()
 
     def __iter__(self) -> Iterator[StreamChunk]:
@@ -190,7 +189,6 @@ class ChatStream:
             content = delta.get("content") if isinstance(delta, dict) else None
             if isinstance(content, str):
                 text = content
-                self.chars += len(content)
             finish_reason = choice.get("finish_reason")
             if isinstance(finish_reason, str) and finish_reason:
                 self.finish_reason = finish_reason

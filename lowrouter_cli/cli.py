@@ -15,7 +15,6 @@ from typing import Annotated, Any, Callable, List, Optional
 
 import typer
 
-
 from lowrouter_cli import __version__
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import ExitCode, Interrupted, LowRouterError, OutputClosed, Terminated, UsageError
@@ -72,8 +71,6 @@ MaxTokensOpt = Annotated[Optional[int], typer.Option(
     "--max-tokens", metavar="N", min=1, show_default=False, help="Longest answer, in tokens.")]
 TemperatureOpt = Annotated[Optional[float], typer.Option(
     "--temperature", metavar="T", min=0.0, max=2.0, show_default=False, help="Sampling temperature, 0 to 2.")]
-
-
 NoHistoryOpt = Annotated[bool, typer.Option(
     "--no-history", help="Don't record this generation in the local history [env LOWROUTER_NO_HISTORY=1].")]
 

@@ -122,3 +122,23 @@ def test_broken_pipe_exits_quietly(emulator):
     assert done.stdout.strip() == "141"
     assert done.stderr == ""
     assert time.monotonic() - started < 10
+
+
+def test_a_second_ctrl_c_ends_it_at_once(emulator):
+    process = spawn(emulator, "[[answer:long words=500]] [[fault:ok chunk_delay=0.02]]")
+    read_some(process.stdout)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode in (130, -signal.SIGINT)  # 130 if tidy-up finished first, else killed
+    assert time.monotonic() - sent < 1.5 and b"Traceback" not in stderr
+
+
+def test_first_tokens_are_not_held_back_on_a_close_delimited_body(emulator):
+    process = spawn(emulator, "[[answer:long words=200]] [[fault:close_delimited chunk_delay=0.02]]")
+    first = read_some(process.stdout)
+    assert first and process.poll() is None
+    process.kill()
+    process.wait()

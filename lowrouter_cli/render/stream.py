@@ -19,29 +19,26 @@ class RawText:
     """Each delta written and flushed as it arrives; ends the answer with a newline."""
 
     def __init__(self, env: Environment) -> None:
-        self._stream = getattr(env.stdout, "buffer", None)
-        self._text_stream = env.stdout
-        self._last = ""
+        self._bytes = getattr(env.stdout, "buffer", None)  # skip the text layer's own buffering
+        self._text = env.stdout
+        self._ends_line = True
 
     def write(self, chunk: Any) -> None:
-        text = chunk.text
-        if not text:
-            return
-        if self._stream is not None:
-            self._stream.write(text.encode("utf-8"))
-            self._stream.flush()
-        else:
-            self._text_stream.write(text)
-            self._text_stream.flush()
-        self._last = text
+        if chunk.text:
+            self._emit(chunk.text)
 
     def finish(self) -> None:
-        if self._last and not self._last.endswith("\n"):
-            self.write(_Newline)
+        if not self._ends_line:
+            self._emit("\n")
 
-
-class _Newline:
-    text = "\n"
+    def _emit(self, text: str) -> None:
+        if self._bytes is not None:
+            self._bytes.write(text.encode("utf-8"))
+            self._bytes.flush()
+        else:
+            self._text.write(text)
+            self._text.flush()
+        self._ends_line = text.endswith("\n")
 
 
 class JSONLines:
