@@ -42,8 +42,7 @@ def run_chat(env: Environment, settings: Settings, request: api.ChatRequest, *,
     try:
         result = api.complete(transport, request)
     except LowRouterError as error:
-        if history and error.generation_id:
-            _remember(env, settings, request, error.generation_id, None, None, _outcome(error))
+        _remember_failure(env, settings, request, error, history)
         raise
     finally:
         transport.close()
@@ -75,7 +74,12 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
     from lowrouter_cli.render.stream import stream_writer
 
     transport = build_transport(env, settings, verbose=verbose)
-    chat_stream = api.open_chat_stream(transport, request)
+    try:
+        chat_stream = api.open_chat_stream(transport, request)
+    except LowRouterError as error:  # before the first byte: as in chat
+        transport.close()
+        _remember_failure(env, settings, request, error, history)
+        raise
     writer = stream_writer(env, as_json=as_json, raw=raw)
     started = env.monotonic()
     outcome = "ok"
@@ -144,7 +148,18 @@ def _cost(env: Environment, settings: Settings, model_id: str | None, usage: api
 
 
 def _outcome(error: LowRouterError) -> str:
-    return type(error).__name__.replace("Error", "").lower() or "error"
+    """"route unavailable", "rate limited", "truncated answer"…: the error class, in words."""
+    import re
+
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(error).__name__).lower()
+    return words.removesuffix(" error") or "error"
+
+
+def _remember_failure(env: Environment, settings: Settings, request: api.ChatRequest, error: LowRouterError,
+                      history: bool) -> None:
+    """A failure the gateway gave a generation id (a pinned-route 503, say) is history too."""
+    if history and error.generation_id:
+        _remember(env, settings, request, error.generation_id, None, None, _outcome(error))
 
 
 def _remember(env: Environment, settings: Settings, request: api.ChatRequest, generation_id: str | None,

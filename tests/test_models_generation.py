@@ -227,3 +227,10 @@ def test_generation_appears_late(emulator, run_cli):
     run_cli("chat", "hi")
     assert run_cli("generation", "last").returncode == 4
     assert run_cli("generation", "last", "--wait", "10").returncode == 0
+
+
+def test_failures_with_a_generation_id_are_history_too(run_cli, user_dirs):
+    assert run_cli("stream", "hi", "--region", "eu-west", "--provider", "bedrock").returncode == 6
+    assert run_cli("stream", "[[fault:drop]] hi").returncode == 8
+    lines = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["outcome"] for line in lines] == ["route unavailable", "truncated answer"]
