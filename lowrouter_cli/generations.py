@@ -33,7 +33,7 @@ def fetch(env: Environment, transport: Any, generation_id: str, wait: float | No
 
 def eco_problems(record: Any) -> list[str]:
     """Broken invariants: energy = IT energy × PUE, and CO2e = energy / 1000 × grid intensity."""
-    eco = _get(record, "lowrouter", "eco")
+    eco = dig(record, "lowrouter", "eco")
     if not isinstance(eco, dict):
         return []
     energy, it_energy, pue = (_num(eco.get(k)) for k in ("energy_wh", "it_energy_wh", "pue"))
@@ -77,7 +77,8 @@ def _off(actual: float, expected: float) -> bool:
     return abs(actual - expected) > TOLERANCE * max(abs(expected), 1e-12)
 
 
-def _get(record: Any, *keys: str) -> Any:
+def dig(record: Any, *keys: str) -> Any:
+    """record[k1][k2]…, or None as soon as a level is missing or not an object."""
     for key in keys:
         if not isinstance(record, dict):
             return None

@@ -7,6 +7,7 @@ from typing import Any
 
 from lowrouter_cli.catalog import Model, format_price
 from lowrouter_cli.context import Environment
+from lowrouter_cli.generations import dig
 from lowrouter_cli.render.messages import format_cost
 
 MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
@@ -62,28 +63,20 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _g(record: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
 def generation_summary(record: Any) -> list[tuple[str, str]]:
-    streamed = _g(record, "streamed")
-    cancelled = _g(record, "cancelled")
-    cost = _g(record, "total_cost")
-    latency = _g(record, "latency")
+    streamed = dig(record, "streamed")
+    cancelled = dig(record, "cancelled")
+    cost = dig(record, "total_cost")
+    latency = dig(record, "latency")
     pairs = [
-        ("id", _g(record, "id")),
-        ("model", _g(record, "model")),
-        ("router", _g(record, "router")),
-        ("provider", _g(record, "provider_name")),
-        ("region", _g(record, "lowrouter", "region")),
+        ("id", dig(record, "id")),
+        ("model", dig(record, "model")),
+        ("router", dig(record, "router")),
+        ("provider", dig(record, "provider_name")),
+        ("region", dig(record, "lowrouter", "region")),
         ("streamed", None if streamed is None else ("yes" if streamed else "no")),
         ("cancelled", None if cancelled is None else ("yes" if cancelled else "no")),
-        ("finish_reason", _g(record, "finish_reason")),
+        ("finish_reason", dig(record, "finish_reason")),
         ("tokens", _tokens(record)),
         ("cost", format_cost(cost) if isinstance(cost, (int, float)) else None),
         ("latency", f"{latency} ms" if isinstance(latency, (int, float)) else None),
@@ -92,12 +85,12 @@ def generation_summary(record: Any) -> list[tuple[str, str]]:
 
 
 def _tokens(record: Any) -> str | None:
-    p, c = _g(record, "tokens_prompt"), _g(record, "tokens_completion")
+    p, c = dig(record, "tokens_prompt"), dig(record, "tokens_completion")
     return None if p is None and c is None else f"{p} prompt, {c} completion"
 
 
 def eco_pairs(record: Any) -> list[tuple[str, str]]:
-    eco = _g(record, "lowrouter", "eco")
+    eco = dig(record, "lowrouter", "eco")
     if not isinstance(eco, dict):
         return []
     labels = [("energy_wh", "energy", " Wh"), ("it_energy_wh", "IT energy", " Wh"), ("pue", "PUE", ""),
@@ -107,7 +100,7 @@ def eco_pairs(record: Any) -> list[tuple[str, str]]:
 
 
 def attempts_of(record: Any) -> list[dict[str, Any]]:
-    attempts = _g(record, "lowrouter", "routing_trace", "attempts")
+    attempts = dig(record, "lowrouter", "routing_trace", "attempts")
     return [a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else []
 
 
@@ -150,7 +143,7 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
             grid.add_row(key, value)
         body: list[Any] = [grid] + [f"⚠ {p}" for p in problems]
         parts.append(Panel(Group(*body), title="eco", border_style="red" if problems else "green", expand=False))
-    trace = _g(record, "lowrouter", "routing_trace")
+    trace = dig(record, "lowrouter", "routing_trace")
     if isinstance(trace, dict):
         tree = Tree(f"routing ({trace.get('strategy', '?')}, requested {trace.get('requested', '?')})")
         constraints = trace.get("constraints")
