@@ -205,3 +205,11 @@ def test_requests_ca_bundle_is_honoured(run_cli, tmp_path):
     result = run_cli("chat", "hi", base_url="https://lowrouter.test/api/v1",
                      env={"REQUESTS_CA_BUNDLE": str(missing), "HTTPS_PROXY": "", "NO_PROXY": "*"})
     assert result.returncode == 8 and str(missing) in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_verbose_login_and_logout_never_show_the_key(run_cli):
+    login = run_cli("auth", "login", "-v", input=TEST_KEY, key=None)
+    assert login.returncode == 0 and "> Authorization: Bearer [redacted]" in login.stderr
+    logout = run_cli("auth", "logout", "-v", key=None)
+    for result in (login, logout):
+        assert TEST_KEY not in result.stdout + result.stderr
