@@ -404,7 +404,11 @@ def run(env: Environment, argv: Optional[List[str]] = None) -> int:
     except typer.Exit as exit_:
         return exit_.exit_code
     except typer.TyperException as error:  # click's usage errors
-        messages.error_line(env, _usage_message(error))
+        context = getattr(error, "ctx", None)
+        if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
+            env.stderr.write(context.get_help() + "\n")  # `lowrouter` alone: the help, whole
+        else:
+            messages.error_line(env, _usage_message(error))
         return ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
         messages.error_line(env, "interrupted")

@@ -195,3 +195,11 @@ def test_exit_130_and_143_on_signals(emulator, sig, code):
     assert process.returncode == code
     assert time.monotonic() - sent < 2
     assert b"Traceback" not in stderr and stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("args, usage", [([], "Usage: lowrouter [OPTIONS] COMMAND"),
+                                         (["auth"], "Usage: lowrouter auth [OPTIONS] COMMAND")])
+def test_no_command_prints_the_help_whole_and_exits_2(run_cli, args, usage):
+    result = run_cli(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(usage) and "\nCommands:\n" in result.stderr
