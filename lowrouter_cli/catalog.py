@@ -118,8 +118,9 @@ def load_catalog(env: Environment, base_url: str, ttl: float, fetch: Callable[[s
 
 def cached_model_ids(env: Environment, base_url: str) -> list[str]:
     """Model ids from the cache alone (no network), for shell completion of --model."""
-    cached = store.read_models_cache(env, base_url)
-    return [model.id for model in parse_models(cached["body"])] if cached else []
+    from lowrouter_cli.completion import model_ids_in
+
+    return model_ids_in(store.models_cache_path(env, base_url))
 
 
 def cached_prices(env: Environment, base_url: str, model_id: str | None) -> Model | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from lowrouter_cli.context import Environment
-from lowrouter_cli.paths import models_cache_name
+from lowrouter_cli.paths import models_cache_name, toml
 
 HISTORY_LIMIT = 1000
 Warn = Callable[[str], None]
@@ -185,10 +185,7 @@ def read_config(env: Environment) -> dict[str, Any]:
         return {}
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    tomllib = toml()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

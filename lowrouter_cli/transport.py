@@ -116,7 +116,6 @@ class JSONResponse:
     status: int
     headers: Mapping[str, str]
     body: Any
-    raw: bytes = b""
 
 
 @dataclass
@@ -377,7 +376,7 @@ class Transport:
                 f"the gateway answered {response.status_code} with a body that is not JSON: {snippet(raw)}",
                 status=response.status_code,
             )
-        return JSONResponse(response.status_code, dict(response.headers), body, raw)
+        return JSONResponse(response.status_code, dict(response.headers), body)
 
     def _log(self, message: str) -> None:
         if self.log:

@@ -1,0 +1,45 @@
+"""Model ids for shell completion, from the cache alone: no network, no Typer, no rich.
+
+A TAB press waits on this, so it stays light: it calls platformdirs itself rather than import
+context.py (20 ms), and reads the cache file without the catalog's parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from lowrouter_cli.paths import APP_NAME, DEFAULT_BASE_URL, models_cache_name, toml
+
+
+def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
+    """The ids in a model cache file; [] when it is missing or broken."""
+    try:
+        with open(cache_file, encoding="utf-8") as handle:
+            models = json.load(handle)["body"]["data"]
+        return [m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def configured_model_ids() -> list[str]:
+    """The cached ids for the gateway this user talks to (LOWROUTER_BASE_URL, else config.toml)."""
+    import platformdirs
+
+    try:
+        base_url = os.environ.get("LOWROUTER_BASE_URL") or _configured_base_url(
+            platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    except Exception:  # a broken config file: complete nothing rather than print an error
+        return []
+    cache_dir = platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+    return model_ids_in(os.path.join(cache_dir, models_cache_name(base_url)))
+
+
+def _configured_base_url(config_dir: str) -> str:
+    path = os.path.join(config_dir, "config.toml")
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            value = toml().load(handle).get("base_url")
+        if isinstance(value, str) and value:
+            return value
+    return DEFAULT_BASE_URL
