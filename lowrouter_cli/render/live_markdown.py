@@ -62,7 +62,9 @@ class LiveMarkdown:
         if self._live is not None:
             self._live.stop()  # transient: the tail's last frame is erased, then printed for good
             self._live = None
-        self._commit(everything=True)
+        block = self._cut(everything=True)
+        if block is not None:
+            self._print_block(*block)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -73,21 +75,24 @@ class LiveMarkdown:
 
     def _refresh(self) -> None:
         self._take_pieces()
-        printed = self._commit(everything=False)
+        block = self._cut(everything=False)
         if self._show_tail and (self._tail.strip() or self._live is not None):
             # Printing a block above a live region redraws the region anyway: point it at the new
-            # tail first, and only ask for a redraw when nothing was printed.
-            self._draw_tail(redraw=not printed)
+            # tail first, and only ask for a redraw when nothing is printed.
+            self._draw_tail(redraw=block is None)
+        if block is not None:
+            self._print_block(*block)
         self.refreshes += 1
 
-    def _commit(self, *, everything: bool) -> bool:
-        """Print the finished blocks of the tail (all of it when `everything`); True if any."""
+    def _cut(self, *, everything: bool) -> tuple[str, bool, bool] | None:
+        """Take the finished blocks off the tail (all of it when `everything`): their source,
+        whether a blank line goes before them, and whether they continue a printed list."""
         if not self._tail.strip():
-            return False
+            return None
         tokens = self._parser.parse(self._tail)
         blocks = [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
-            return False
+            return None
         lines = self._tail.split("\n")
         first_type = blocks[0].type
         cut, last_type, inside_list = len(lines), blocks[-1].type, False
@@ -101,30 +106,27 @@ class LiveMarkdown:
                     # Bullet items render alone exactly as inside their list: print finished ones.
                     cut, last_type, inside_list = items[-1].map[0], last.type, True
             if cut == 0:
-                return False
+                return None
         segment = "\n".join(lines[:cut])
         self._tail = "\n".join(lines[cut:])
         if not segment.strip():
-            return False
-        blank_before = bool(self._blank_before_next) and not self._continues_list
+            return None
+        blank_first = first_type in _LEAF_BLOCKS and bool(self._blank_before_next) and not self._continues_list
         continues_list = self._continues_list
         self._blank_before_next = last_type not in _NO_BLANK_AFTER
         self._continues_list = inside_list
-        if self._live is not None:
-            self._draw_tail(redraw=False)
-        self._print_block(segment, first_type in _LEAF_BLOCKS and blank_before, continues_list)
-        return True
+        return segment, blank_first, continues_list
 
     def _print_block(self, source: str, blank_line_first: bool, continues_list: bool) -> None:
         from rich.markdown import Markdown
-        from rich.segment import Segments
+        from rich.segment import Segment, Segments
 
         console = self._console
         segments = list(console.render(Markdown(source), console.options))
         if continues_list and segments and segments[0].text == "\n":
             segments = segments[1:]  # more items of a list already begun: no opening blank line
         elif blank_line_first:
-            segments.insert(0, _blank_line())
+            segments.insert(0, Segment.line())
         console.print(Segments(segments))
 
     def _draw_tail(self, *, redraw: bool) -> None:
@@ -142,12 +144,6 @@ class LiveMarkdown:
             self._live.start()
         blank = bool(self._blank_before_next) and not self._continues_list
         self._live.update(_TailView(self._tail, blank), refresh=redraw)
-
-
-def _blank_line():
-    from rich.segment import Segment
-
-    return Segment.line()
 
 
 class _TailView:
