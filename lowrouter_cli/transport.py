@@ -308,11 +308,7 @@ class Transport:
                 error, retryable = _network_error(exc, url, self.timeout)
                 if retryable and retry_number < self.max_retries:
                     retry_number += 1
-                    delay = retry_delay(retry_number, None, self.jitter)
-                    self.announce(
-                        f"cannot connect, retrying in {format_delay(delay)} ({retry_number}/{self.max_retries})"
-                    )
-                    self.sleep(delay)
+                    self._wait_to_retry(retry_number, None, "cannot connect")
                     continue
                 raise error from None
             except OSError as exc:  # e.g. REQUESTS_CA_BUNDLE names a file that isn't there
@@ -329,17 +325,16 @@ class Transport:
             error = self._status_error(response)
             if should_retry(response.status_code, error.availability) and retry_number < self.max_retries:
                 retry_number += 1
-                retry_after = parse_retry_after(error.retry_after, self.wall_clock())
-                delay = retry_delay(retry_number, retry_after, self.jitter)
-                self.announce(
-                    f"{_retry_reason(response.status_code)}, retrying in {format_delay(delay)} "
-                    f"({retry_number}/{self.max_retries})"
-                )
-                self.sleep(delay)
+                self._wait_to_retry(retry_number, error.retry_after, _retry_reason(response.status_code))
                 continue
             if retry_number and response.status_code == 429:
                 error.message += f" (after {retry_number} retries)"
             raise error
+
+    def _wait_to_retry(self, retry_number: int, retry_after: str | None, reason: str) -> None:
+        delay = retry_delay(retry_number, parse_retry_after(retry_after, self.wall_clock()), self.jitter)
+        self.announce(f"{reason}, retrying in {format_delay(delay)} ({retry_number}/{self.max_retries})")
+        self.sleep(delay)
 
     def _status_error(self, response: Any) -> LowRouterError:
         try:
