@@ -41,7 +41,9 @@ class ChatRequest:
         messages.append({"role": "user", "content": self.prompt})
         body: dict[str, Any] = {"model": self.model, "messages": messages}
         if stream:
+            # OpenAI, vLLM and LiteLLM send usage in a stream only when asked.
             body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
         # The route pins the request (503 rather than a silent fallback): only what was asked.
         route = {key: value for key, value in (("region", self.region), ("provider", self.provider)) if value}
         if route:

@@ -18,7 +18,8 @@ ANSWER = {"id": "chatcmpl-1", "model": "openai/gpt-4o-mini", "provider": "openai
 
 def test_request_body_sends_route_only_with_the_keys_given():
     body = api.ChatRequest(model="m", prompt="p", system="s", region="eu-west").body(stream=True)
-    assert body == {"model": "m", "stream": True, "route": {"region": "eu-west"},
+    assert body == {"model": "m", "stream": True, "stream_options": {"include_usage": True},
+                    "route": {"region": "eu-west"},
                     "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "p"}]}
     assert "route" not in api.ChatRequest(model="m", prompt="p").body()
 

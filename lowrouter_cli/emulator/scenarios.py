@@ -4,7 +4,6 @@ and the faults a request can ask for. No HTTP here; `server.py` speaks the proto
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import re
 import shlex
@@ -66,6 +65,10 @@ MODELS: list[dict[str, Any]] = [
 ]
 
 AUTO_TARGET = "openai/gpt-4o-mini"
+
+# OpenAI's fields on each entry of the list (openai-python's Model type requires them).
+for _model in MODELS:
+    _model.update(object="model", created=1735689600, owned_by=_model["id"].split("/")[0])
 
 # Power usage effectiveness and grid intensity (g CO2e per kWh) per region, for the eco numbers.
 REGIONS: dict[str, tuple[str, str, float, int]] = {
@@ -199,11 +202,6 @@ _TOKEN = re.compile(r"\s*\S+|\s+")
 def tokenize(text: str) -> list[str]:
     """Split an answer into stream deltas: one word with its leading whitespace each."""
     return _TOKEN.findall(text)
-
-
-def prompt_tokens(messages: list[dict[str, Any]]) -> int:
-    chars = sum(len(m.get("content") or "") for m in messages if isinstance(m, dict))
-    return max(1, math.ceil(chars / 4))
 
 
 def cost_of(model: dict[str, Any], prompt: int, completion: int) -> float:

@@ -11,6 +11,7 @@ import email.utils
 import hashlib
 import itertools
 import json
+import secrets
 import socket
 import struct
 import threading
@@ -19,19 +20,16 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lowrouter_cli.emulator.answers import Generation, count_prompt_tokens, message_text, shape_answer
 from lowrouter_cli.emulator.scenarios import (
     AUTO_MODEL,
     AUTO_TARGET,
     MODELS,
     Fault,
-    answer_for,
     choose_route,
-    cost_of,
     directives,
     generation_record,
     model_by_id,
-    prompt_tokens,
-    tokenize,
 )
 
 API_PREFIX = "/api/v1"
@@ -52,12 +50,13 @@ class GatewayState:
         self.cancelled: list[str] = []
         self.stopping = threading.Event()
         self._ids = itertools.count(1)
+        self._salt = secrets.token_hex(8)  # so that no two emulator processes hand out the same ids
         self.models_etag = '"' + hashlib.sha256(json.dumps(MODELS).encode()).hexdigest()[:16] + '"'
 
     def next_generation_id(self) -> str:
         with self.lock:
             n = next(self._ids)
-        return "gen-" + hashlib.sha256(f"gen{n}".encode()).hexdigest()[:24]
+        return "gen-" + hashlib.sha256(f"gen{self._salt}{n}".encode()).hexdigest()[:24]
 
     def take_fault(self) -> Fault | None:
         with self.lock:
@@ -116,13 +115,39 @@ class Handler(BaseHTTPRequestHandler):
         self._error(404, f"no route for {method} {path}", "not_found")
 
     def _read_body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body = self._read_chunked()
+            length = len(body) if body is not None else self.state.max_body + 1
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = None
         if length > self.state.max_body:
-            self._error(413, f"request body of {length} bytes is over the {self.state.max_body}-byte limit",
-                        "payload_too_large")
+            self._error(413, f"request body over the {self.state.max_body}-byte limit", "payload_too_large")
             self.close_connection = True
             return None
+        if body is not None:
+            return body
         return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        """A `Transfer-Encoding: chunked` body; None when it grows past the limit or is malformed."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024)
+            try:
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return None
+            total += size
+            if size < 0 or total > self.state.max_body:
+                return None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after each chunk
 
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")
@@ -144,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self._json(200, {"data": MODELS, "total_count": len(MODELS)}, {"ETag": etag})
+        self._json(200, {"object": "list", "data": MODELS, "total_count": len(MODELS)}, {"ETag": etag})
 
     def _generation(self, generation_id: str) -> None:
         with self.state.lock:
@@ -159,11 +184,11 @@ class Handler(BaseHTTPRequestHandler):
             messages = request["messages"]
             model_id = request.get("model") or AUTO_MODEL
             assert isinstance(messages, list) and isinstance(model_id, str)
+            assert all(isinstance(m, dict) and message_text(m.get("content")) is not None for m in messages)
         except (ValueError, KeyError, TypeError, AssertionError):
-            return self._error(400, "Invalid request body: expected JSON with 'model' and 'messages'", "bad_request")
-        prompt = "\n".join(
-            m.get("content") or "" for m in messages if isinstance(m, dict) and m.get("role") == "user"
-        )
+            return self._error(400, "Invalid request body: expected JSON with 'model' and 'messages' whose "
+                               "content is a string or a list of parts", "bad_request")
+        prompt = "\n".join(message_text(m.get("content")) or "" for m in messages if m.get("role") == "user")
         prompt_fault, answer_spec = directives(prompt)
         header_fault = self.headers.get("X-Emulator-Fault")
         fault = self.state.take_fault() or (Fault.parse(header_fault) if header_fault else None) or prompt_fault
@@ -190,22 +215,12 @@ class Handler(BaseHTTPRequestHandler):
                               "excluded_by": [f"route.{k}" for k in (route_pin or {})]},
                 generation_id=generation_id,
             )
-        answer = answer_for(prompt, answer_spec)
-        max_tokens = request.get("max_tokens")
-        tokens = tokenize(answer)
-        finish_reason = "stop"
-        if isinstance(max_tokens, int) and 0 < max_tokens < len(tokens):
-            tokens, finish_reason = tokens[:max_tokens], "length"
-        n_prompt = prompt_tokens(messages)
-        usage = {
-            "prompt_tokens": n_prompt,
-            "completion_tokens": len(tokens),
-            "total_tokens": n_prompt + len(tokens),
-            "cost": cost_of(route.model, n_prompt, len(tokens)),
-        }
-        context = _Generation(generation_id, model_id, route, route_pin, usage, tokens, finish_reason)
+        answer = shape_answer(prompt, answer_spec, request.get("max_tokens"))
+        context = Generation(generation_id, model_id, route, route_pin, count_prompt_tokens(messages), answer)
         if stream:
-            self._stream(context, fault)
+            options = request.get("stream_options")
+            include_usage = isinstance(options, dict) and options.get("include_usage") is True
+            self._stream(context, fault, include_usage)
         else:
             self._complete(context, fault)
 
@@ -218,11 +233,13 @@ class Handler(BaseHTTPRequestHandler):
             headers = {}
             if "retry_after" in fault.params:
                 headers["Retry-After"] = fault.params["retry_after"]
+            if "retry_after_ms" in fault.params:
+                headers["retry-after-ms"] = fault.params["retry_after_ms"]
             if "retry_after_date" in fault.params:
                 when = time.time() + fault.number("retry_after_date", 1)
                 headers["Retry-After"] = email.utils.formatdate(when, usegmt=True)
             availability = None
-            if status == 503:
+            if status == 503 and not fault.flag("plain"):  # plain: a load balancer's 503, no availability
                 retryable = fault.flag("retryable")
                 availability = {"code": "region_unavailable" if retryable else "route_unavailable",
                                 "retryable": retryable}
@@ -256,7 +273,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers ---------------------------------------------------------------------------------
 
-    def _complete(self, gen: "_Generation", fault: Fault) -> None:
+    def _complete(self, gen: Generation, fault: Fault) -> None:
         body = gen.completion()
         if fault.name == "error_in_200":
             body = {"error": {"code": int(fault.number("code", 502)), "message": "Provider returned an error",
@@ -271,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         self._store(gen, streamed=False, cancelled=False)
         self._json(200, body, {"X-LowRouter-Generation-Id": gen.generation_id})
 
-    def _stream(self, gen: "_Generation", fault: Fault) -> None:
+    def _stream(self, gen: Generation, fault: Fault, include_usage: bool) -> None:
         framing = fault.name
         close_delimited = framing == "close_delimited"
         self.send_response(200)
@@ -297,7 +314,7 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.stopping.wait(fault.number("interval", 0.5))
                     write(f": keep-alive{newline}{newline}".encode())
             after = int(fault.number("after", 3))
-            for index, chunk in enumerate(gen.chunks(with_finish=framing != "no_finish")):
+            for index, chunk in enumerate(gen.chunks(with_finish=framing != "no_finish", with_usage=include_usage)):
                 if index == after + 1 and framing in ("midstream_error", "drop"):
                     break
                 write(_event(chunk, newline, multiline=framing == "multiline"))
@@ -351,7 +368,7 @@ class Handler(BaseHTTPRequestHandler):
 
         return write
 
-    def _store(self, gen: "_Generation", *, streamed: bool, cancelled: bool, finish_reason: Any = "") -> None:
+    def _store(self, gen: Generation, *, streamed: bool, cancelled: bool, finish_reason: Any = "") -> None:
         self.state.store_record(
             generation_record(
                 gen.generation_id, gen.model_id, gen.route, gen.route_pin,
@@ -400,47 +417,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-
-
-class _Generation:
-    def __init__(self, generation_id, model_id, route, route_pin, usage, tokens, finish_reason) -> None:
-        self.generation_id = generation_id
-        self.model_id = model_id
-        self.route = route
-        self.route_pin = route_pin
-        self.usage = usage
-        self.tokens = tokens
-        self.finish_reason = finish_reason
-        self.chat_id = "chatcmpl-" + generation_id[4:12]
-
-    def _lowrouter(self) -> dict[str, Any]:
-        return {"generation_id": self.generation_id,
-                "routed": {"provider": self.route.provider, "region": self.route.region,
-                           "model": self.route.model["id"]}}
-
-    def completion(self) -> dict[str, Any]:
-        return {
-            "id": self.chat_id, "object": "chat.completion", "created": 1767225600,
-            "model": self.route.model["id"], "provider": self.route.provider,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(self.tokens)},
-                         "finish_reason": self.finish_reason}],
-            "usage": self.usage,
-            "lowrouter": self._lowrouter(),
-        }
-
-    def chunks(self, *, with_finish: bool):
-        base = {"id": self.chat_id, "object": "chat.completion.chunk"}
-        short = {"generation_id": self.generation_id}
-        yield {**base, "model": self.route.model["id"], "provider": self.route.provider,
-               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
-               "lowrouter": self._lowrouter()}
-        for token in self.tokens:
-            yield {**base, "choices": [{"index": 0, "delta": {"content": token}, "finish_reason": None}],
-                   "lowrouter": short}
-        if with_finish:
-            yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": self.finish_reason}],
-                   "lowrouter": short}
-        yield {**base, "choices": [], "usage": self.usage, "lowrouter": short}
 
 
 def _event(payload: Any, newline: str, multiline: bool = False) -> bytes:
