@@ -28,18 +28,18 @@ _lowrouter() {
     esac
     local words=""
     case "$path" in
-        "") words="--version -h --help auth chat config generation models stream" ;;
+        "") words="--version --base-url --timeout -v --verbose --color -h --help auth chat config generation models stream" ;;
         "auth") words="-h --help login logout status" ;;
         "auth login") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
-        "auth logout") words="-v --verbose --color -h --help" ;;
+        "auth logout") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "auth status") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
         "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl --no-history --base-url --timeout -v --verbose --color -h --help" ;;
         "config") words="-h --help get list path set unset" ;;
-        "config get") words="-v --verbose --color -h --help" ;;
-        "config list") words="--json -v --verbose --color -h --help" ;;
-        "config path") words="-v --verbose --color -h --help" ;;
-        "config set") words="-v --verbose --color -h --help" ;;
-        "config unset") words="-v --verbose --color -h --help" ;;
+        "config get") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "config list") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
+        "config path") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "config set") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "generation") words="--wait --list --json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --json --base-url --timeout -v --verbose --color -h --help" ;;
         "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl --no-history --base-url --timeout -v --verbose --color -h --help" ;;

@@ -7,6 +7,7 @@ from typing import Any
 from lowrouter_cli import store
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import AuthError, UsageError
+from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render import messages
 from lowrouter_cli.settings import CONFIG_KEYS, Settings, config_value
 
@@ -45,17 +46,19 @@ def check_key(env: Environment, settings: Settings, key: str, verbose: bool) -> 
         transport.close()
 
 
-def login(env: Environment, settings: Settings, *, verify: bool, verbose: bool) -> None:
+def login(invocation: Invocation, *, verify: bool) -> None:
+    env = invocation.env
     key = read_new_key(env)
     if verify:
-        check_key(env, settings, key, verbose)
+        check_key(env, invocation.settings(), key, invocation.verbose)
     path = store.write_key(env, key)
     messages.notice(env, f"stored key {mask(key)} in {path}" + ("" if verify else " (not checked: --no-verify)"))
     if env.getenv("LOWROUTER_API_KEY"):
         messages.notice(env, "note: LOWROUTER_API_KEY is set and takes precedence over the stored key")
 
 
-def status(env: Environment, settings: Settings, *, verify: bool, verbose: bool) -> None:
+def status(invocation: Invocation, *, verify: bool) -> None:
+    env, settings, verbose = invocation.env, invocation.settings(), invocation.verbose
     if not settings.api_key:
         raise AuthError("no API key: set LOWROUTER_API_KEY, or store one with `lowrouter auth login`")
     source = ("environment (LOWROUTER_API_KEY)" if settings.api_key_source == "LOWROUTER_API_KEY"
@@ -124,6 +127,10 @@ def config_list(env: Environment, as_json: bool) -> None:
         return
     for key in sorted(values):
         env.stdout.write(f"{key} = {values[key]}\n")
+
+
+def config_path(env: Environment) -> None:
+    env.stdout.write(f"{store.config_path(env)}\n")
 
 
 def _known(key: str) -> None:

@@ -7,14 +7,76 @@ outcome. Failures propagate as LowRouterError; cli.py alone turns them into exit
 from __future__ import annotations
 
 import signal
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, List, Optional
 
 from lowrouter_cli import api
 from lowrouter_cli.context import Environment
+from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.errors import Interrupted, LowRouterError, OutputClosed
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_answer, print_json
 from lowrouter_cli.settings import Settings
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """The options `chat` and `stream` share, as given on the command line (None: not given)."""
+
+    words: Optional[List[str]] = None
+    model: Optional[str] = None
+    system: Optional[str] = None
+    region: Optional[str] = None
+    provider: Optional[str] = None
+    max_tokens: Optional[int] = None
+    temperature: Optional[float] = None
+    curl: bool = False
+    no_history: bool = False
+
+
+def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> None:
+    """`lowrouter chat`: one answer, printed whole (or the curl command, sending nothing)."""
+    settings, request = _prepare(invocation, options)
+    if options.curl:
+        return _print_curl(invocation.env, settings, request, stream=False)
+    run_chat(invocation.env, settings, request, as_json=as_json, verbose=invocation.verbose,
+             history=_history_on(invocation.env, options))
+
+
+def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: bool) -> None:
+    """`lowrouter stream`: tokens as they arrive (or the curl command, sending nothing)."""
+    settings, request = _prepare(invocation, options)
+    if options.curl:
+        return _print_curl(invocation.env, settings, request, stream=True)
+    run_stream(invocation.env, settings, request, as_json=as_json, raw=raw, verbose=invocation.verbose,
+               history=_history_on(invocation.env, options))
+
+
+def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, api.ChatRequest]:
+    from lowrouter_cli.prompt import read_prompt
+
+    settings = invocation.settings(model=options.model, region=options.region, provider=options.provider)
+    request = api.ChatRequest(
+        model=settings.model,
+        prompt=read_prompt(invocation.env, options.words),
+        system=options.system,
+        region=settings.region,
+        provider=settings.provider,
+        max_tokens=options.max_tokens,
+        temperature=options.temperature,
+    )
+    return settings, request
+
+
+def _print_curl(env: Environment, settings: Settings, request: api.ChatRequest, *, stream: bool) -> None:
+    from lowrouter_cli.curl import curl_command
+
+    env.stdout.write(curl_command(settings.base_url, request.body(stream=stream), stream=stream))
+    env.stdout.flush()
+
+
+def _history_on(env: Environment, options: PromptOptions) -> bool:
+    return not options.no_history and env.getenv("LOWROUTER_NO_HISTORY") not in ("1", "true", "yes")
 
 
 def build_transport(env: Environment, settings: Settings, *, verbose: bool = False) -> Any:

@@ -21,6 +21,7 @@ class ExitCode(enum.IntEnum):
     GATEWAY = 7
     NETWORK = 8
     INTERRUPTED = 130
+    OUTPUT_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a pipeline member killed by it
     TERMINATED = 143
 
 

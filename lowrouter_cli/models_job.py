@@ -7,15 +7,18 @@ from typing import Any
 from lowrouter_cli import api, catalog, generations, store
 from lowrouter_cli.chat import build_transport
 from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import UsageError
+from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_json
-from lowrouter_cli.settings import Settings
 
 
-def run_models(env: Environment, settings: Settings, *, query: str | None, provider: str | None,
+def run_models(invocation: Invocation, *, query: str | None, provider: str | None,
                region: str | None, free: bool, max_price: float | None, sort: str | None,
-               refresh: bool, as_json: bool, verbose: bool) -> None:
+               refresh: bool, as_json: bool) -> None:
     from lowrouter_cli.render.tables import print_models
+
+    env, settings, verbose = invocation.env, invocation.settings(), invocation.verbose
 
     warn = lambda message: messages.notice(env, message)  # noqa: E731
     transport = None
@@ -38,9 +41,16 @@ def run_models(env: Environment, settings: Settings, *, query: str | None, provi
         print_models(env, chosen)
 
 
-def run_generation(env: Environment, settings: Settings, generation_id: str, *, wait: float | None,
-                   as_json: bool, verbose: bool) -> None:
+def run_generation(invocation: Invocation, generation_id: str | None, *, wait: float | None, list_: bool,
+                   as_json: bool) -> None:
+    """`lowrouter generation ID|last`, or `--list` (the local history, no gateway)."""
     from lowrouter_cli.render.tables import print_generation
+
+    if list_:
+        return run_history(invocation.env, as_json=as_json)
+    if not generation_id:
+        raise UsageError("give a generation id, 'last', or --list")
+    env, settings, verbose = invocation.env, invocation.settings(), invocation.verbose
 
     generation_id = generations.resolve_id(env, generation_id)
     transport = build_transport(env, settings, verbose=verbose)

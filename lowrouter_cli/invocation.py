@@ -1,0 +1,32 @@
+"""What every command hands its job: the Environment (built with the colour chosen) and the
+options shared by every command. Jobs ask it for Settings and a Client; nothing below reads argv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lowrouter_cli.context import Environment
+from lowrouter_cli.settings import Settings
+
+
+@dataclass(frozen=True)
+class Invocation:
+    env: Environment
+    base_url: str | None = None
+    timeout: float | None = None
+    verbose: bool = False
+
+    def settings(self, **options: Any) -> Settings:
+        """Option > environment > config file > default; the stored key only when the environment
+        has none (the environment wins: the key file is not even read)."""
+        from lowrouter_cli import store
+        from lowrouter_cli.render import messages
+        from lowrouter_cli.settings import resolve
+
+        env = self.env
+        stored_key = None
+        if not env.getenv("LOWROUTER_API_KEY"):
+            stored_key = store.read_stored_key(env, lambda message: messages.notice(env, message))
+        return resolve(env, store.read_config(env), stored_key, base_url=self.base_url, timeout=self.timeout,
+                       **options)
