@@ -18,7 +18,7 @@ import typer
 
 from lowrouter_cli import __version__
 from lowrouter_cli.commands import auth, config
-from lowrouter_cli.commands.shared import with_shared_options, with_shared_options_before_name
+from lowrouter_cli.commands.shared import Session, with_shared_options, with_shared_options_before_name
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, Terminated
 from lowrouter_cli.invocation import Invocation
@@ -180,36 +180,37 @@ def generation(
 def run(env: Environment, argv: Optional[List[str]] = None) -> int:
     from lowrouter_cli.render import messages
 
+    session = Session(env)  # holds the Environment with the colour chosen, once it is known
     previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="lowrouter", standalone_mode=False, obj=env)
+        result = command.main(args=argv, prog_name="lowrouter", standalone_mode=False, obj=session)
         return result if isinstance(result, int) else ExitCode.OK
     except LowRouterError as error:
-        messages.error_line(env, error.one_line())
+        messages.error_line(session.env, error.one_line())
         return error.exit_code
     except typer.Exit as exit_:
         return exit_.exit_code
     except typer.TyperException as error:  # click's usage errors
         context = getattr(error, "ctx", None)
         if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
-            env.stderr.write(context.get_help() + "\n")  # `lowrouter` alone: the help, whole
+            session.env.stderr.write(context.get_help() + "\n")  # `lowrouter` alone: the help, whole
         else:
-            messages.error_line(env, _usage_message(error))
+            messages.error_line(session.env, _usage_message(error))
         return ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
-        messages.error_line(env, "interrupted")
+        messages.error_line(session.env, "interrupted")
         return ExitCode.INTERRUPTED
     except (OutputClosed, BrokenPipeError):
-        if env.stdout is sys.stdout:
+        if session.env.stdout is sys.stdout:
             _silence_stdout()
         return ExitCode.OUTPUT_CLOSED
     except Exception as error:  # a bug: one line, no locals (they could hold the key)
-        messages.error_line(env, f"unexpected error: {type(error).__name__}: {error}")
-        if env.getenv("LOWROUTER_DEBUG"):
+        messages.error_line(session.env, f"unexpected error: {type(error).__name__}: {error}")
+        if session.env.getenv("LOWROUTER_DEBUG"):
             import traceback
 
-            traceback.print_exc(file=env.stderr)
+            traceback.print_exc(file=session.env.stderr)
         return ExitCode.UNEXPECTED
     finally:
         signal.signal(signal.SIGTERM, previous_term)

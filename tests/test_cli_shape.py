@@ -80,3 +80,12 @@ def test_a_closed_stdout_is_exit_141(tmp_path, emulator):
     assert ExitCode.OUTPUT_CLOSED == 141
     assert run(env, ["config", "path"]) == ExitCode.OUTPUT_CLOSED
     assert env.stderr.getvalue() == ""
+
+
+@pytest.mark.parametrize("argv", [["--color", "always", "chat", "hi"], ["chat", "hi", "--color", "always"]])
+def test_the_error_line_follows_the_color_option(tmp_path, emulator, argv):
+    env = environment(tmp_path, emulator)
+    env = Environment(**{**env.__dict__, "environ": {"LOWROUTER_BASE_URL": emulator.base_url}})  # no key
+    assert run(env, argv) == ExitCode.AUTH
+    assert env.stderr.getvalue().startswith("\x1b[")
+    assert "no API key" in env.stderr.getvalue()

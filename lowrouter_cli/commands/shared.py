@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from dataclasses import dataclass
 import inspect
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 
+from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import Interrupted, OutputClosed
 from lowrouter_cli.invocation import Invocation
+
+
+@dataclass
+class Session:
+    """Typer's ctx.obj: the Environment run() was given, replaced by one built with the colour
+    chosen once the options are parsed, so run()'s error line follows --color too."""
+
+    env: Environment
 
 
 class Color(str, Enum):
@@ -94,8 +104,8 @@ def _invocation(ctx: typer.Context, after: dict[str, Any]) -> Invocation:
         return after[name] if after[name] is not None else before.get(name)
 
     color = given("color")
-    env = ctx.find_root().obj
+    session: Session = ctx.find_root().obj
     if color is not None:
-        env = dataclasses.replace(env, color=color.value)
-    return Invocation(env, base_url=given("base_url"), timeout=given("timeout"),
+        session.env = dataclasses.replace(session.env, color=color.value)
+    return Invocation(session.env, base_url=given("base_url"), timeout=given("timeout"),
                       verbose=bool(after["verbose"] or before.get("verbose")))
