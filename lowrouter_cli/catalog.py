@@ -50,23 +50,6 @@ def parse_price(value: Any) -> Decimal | None:
     return price if price.is_finite() else None
 
 
-def format_price(per_token: Decimal | None) -> str:
-    """Per million tokens, as people read it: "$0.15", "free", "dynamic", or "?" if unknown."""
-    if per_token is None:
-        return "?"
-    if per_token < 0:
-        return "dynamic"
-    if per_token == 0:
-        return "free"
-    per_million = per_token * MILLION
-    text = f"{per_million:.4f}".rstrip("0")
-    if text.endswith("."):
-        text += "00"
-    elif len(text.split(".")[1]) == 1:
-        text += "0"
-    return f"${text}"
-
-
 def parse_models(body: Any) -> list[Model]:
     data = body.get("data") if isinstance(body, dict) else None
     models = []

@@ -14,12 +14,14 @@ from conftest import TEST_KEY, console_script
 
 
 def test_format_price_per_million():
-    assert catalog.format_price(Decimal("0.00000015")) == "$0.15"
-    assert catalog.format_price(Decimal("0.000004")) == "$4.00"
-    assert catalog.format_price(Decimal("0.0000000125")) == "$0.0125"
-    assert catalog.format_price(Decimal("0")) == "free"
-    assert catalog.format_price(Decimal("-1")) == "dynamic"
-    assert catalog.format_price(None) == "?"
+    from lowrouter_cli.render.numbers import format_price
+
+    assert format_price(Decimal("0.00000015")) == "$0.15"
+    assert format_price(Decimal("0.000004")) == "$4.00"
+    assert format_price(Decimal("0.0000000125")) == "$0.0125"
+    assert format_price(Decimal("0")) == "free"
+    assert format_price(Decimal("-1")) == "dynamic"
+    assert format_price(None) == "?"
 
 
 def test_parse_and_select():

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.render.numbers import format_cost
 
 PROG = "lowrouter"
 
@@ -37,12 +38,6 @@ class Footer:
         if self.generation_id:
             parts.append(self.generation_id)
         return " · ".join(parts)
-
-
-def format_cost(cost: float) -> str:
-    if cost == 0:
-        return "$0"
-    return f"${cost:.6f}".rstrip("0").rstrip(".") if cost >= 0.000001 else f"${cost:.2e}"
 
 
 def _n(value: int | None) -> str:

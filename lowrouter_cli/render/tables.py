@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lowrouter_cli.catalog import Model, format_price
+from lowrouter_cli.catalog import Model
 from lowrouter_cli.context import Environment
 from lowrouter_cli.generations import dig
-from lowrouter_cli.render.messages import format_cost
+from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price
 
 MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
 HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
@@ -93,10 +93,17 @@ def eco_pairs(record: Any) -> list[tuple[str, str]]:
     eco = dig(record, "lowrouter", "eco")
     if not isinstance(eco, dict):
         return []
-    labels = [("energy_wh", "energy", " Wh"), ("it_energy_wh", "IT energy", " Wh"), ("pue", "PUE", ""),
-              ("co2e_g", "CO2e", " g"), ("grid_zone", "grid zone", ""),
-              ("grid_carbon_intensity_g_per_kwh", "grid intensity", " g/kWh"), ("method", "method", "")]
-    return [(label, f"{eco[key]}{unit}") for key, label, unit in labels if eco.get(key) is not None]
+    labels = [("energy_wh", "energy", format_energy), ("it_energy_wh", "IT energy", format_energy),
+              ("pue", "PUE", str), ("co2e_g", "CO2e", format_co2e), ("grid_zone", "grid zone", str),
+              ("grid_carbon_intensity_g_per_kwh", "grid intensity", lambda v: f"{v} g/kWh"),
+              ("method", "method", str)]
+    return [(label, _shown(eco[key], show)) for key, label, show in labels if eco.get(key) is not None]
+
+
+def _shown(value: Any, show: Any) -> str:
+    """Numbers through their formatter; anything else the gateway sent, as text."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return show(value) if is_number or show is str else str(value)
 
 
 def attempts_of(record: Any) -> list[dict[str, Any]]:
