@@ -16,6 +16,7 @@ from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.errors import Interrupted, LowRouterError, OutputClosed
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_answer, print_json
+from lowrouter_cli.render.spinner import start_waiting
 from lowrouter_cli.settings import Settings
 
 
@@ -102,7 +103,8 @@ def run_chat(env: Environment, settings: Settings, request: api.ChatRequest, *,
              as_json: bool, verbose: bool = False, history: bool = True) -> api.ChatResult:
     transport = build_transport(env, settings, verbose=verbose)
     try:
-        result = api.complete(transport, request)
+        with start_waiting(env, "waiting for the answer"):
+            result = api.complete(transport, request)
     except LowRouterError as error:
         _remember_failure(env, settings, request, error, history)
         raise
@@ -136,17 +138,20 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
     from lowrouter_cli.render.stream import stream_writer
 
     transport = build_transport(env, settings, verbose=verbose)
+    waiting = start_waiting(env, "waiting for the first token")
     try:
         chat_stream = api.open_chat_stream(transport, request)
-    except LowRouterError as error:  # before the first byte: as in chat
+    except BaseException as error:  # before the first byte: as in chat
+        waiting.stop()
         transport.close()
-        _remember_failure(env, settings, request, error, history)
+        if isinstance(error, LowRouterError):
+            _remember_failure(env, settings, request, error, history)
         raise
     writer = stream_writer(env, as_json=as_json, raw=raw)
     started = env.monotonic()
     outcome = "ok"
     try:
-        for chunk in chat_stream:
+        for chunk in waiting.until_first(chat_stream):
             writer.write(chunk)
     except KeyboardInterrupt:
         outcome = "interrupted"
@@ -167,6 +172,7 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
         error.generation_id = error.generation_id or chat_stream.generation_id
         raise
     finally:
+        waiting.stop()
         transport.close()
         usage = chat_stream.usage or api.Usage()
         cost = _cost(env, settings, chat_stream.routed.model, usage)
