@@ -148,6 +148,7 @@ def run_stream(env: Environment, settings: Settings, request: api.ChatRequest, *
             _remember_failure(env, settings, request, error, history)
         raise
     writer = stream_writer(env, as_json=as_json, raw=raw)
+    chat_stream.byte_stream.before_wait = writer.flush
     started = env.monotonic()
     outcome = "ok"
     try:

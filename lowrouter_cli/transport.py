@@ -2,8 +2,9 @@
 
 One requests.Session with auth, User-Agent and timeouts; typed errors built from the gateway's
 error envelope; retries as small pure functions (`should_retry`, `parse_retry_after`,
-`retry_delay`). Streams are read with read1(), which returns whatever the socket has, so no token
-waits for a buffer to fill, on chunked and close-delimited bodies alike.
+`retry_delay`). Streams are read with urllib3's read1(), which never waits for a buffer to fill,
+plus whatever else has already arrived, so the decoder runs once per wake-up rather than once per
+HTTP chunk.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 import json
 import random
 import re
+import select
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -129,36 +131,55 @@ class ByteStream:
     log: Callable[[str], None] | None = field(default=None, repr=False)
     timeout: float = 0.0
     bytes_received: int = 0
+    before_wait: Callable[[], None] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[bytes]:
         try:
-            yield from self._chunks()
+            yield from self._blocks()
         finally:
             if self.log:
                 self.log(f"< ({self.bytes_received} bytes received)")
 
-    def _chunks(self) -> Iterator[bytes]:
+    def _blocks(self) -> Iterator[bytes]:
+        """One block per wake-up: a blocking read, then every read the socket can serve at once.
+        `before_wait` runs before each blocking read (the writer flushes there)."""
         raw = self._response.raw
-        # http.client's read1 under urllib3's: same bytes (we asked for identity encoding), without
-        # urllib3's per-call bookkeeping, which costs more than the decoding on a token-per-read stream.
-        fp = getattr(raw, "_fp", None)
-        read1 = fp.read1 if fp is not None and hasattr(fp, "read1") and not raw.headers.get("Content-Encoding") \
-            else raw.read1
-        while True:
-            try:
-                data = read1(STREAM_READ_SIZE)
-            except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-                raise NetworkError(
-                    f"no data from the gateway for {self.timeout:g} s (--timeout)"
-                ) from None
-            except LowRouterError:  # SIGTERM arrives as one, raised from inside the read
-                raise
-            except Exception:  # reset, IncompleteRead, a closed socket: the answer is cut short
-                raise TruncatedAnswer("answer truncated: the connection was lost mid-answer") from None
+        arrived = _readable_now(raw)
+        ended: LowRouterError | bool = False
+        while not ended:
+            if self.before_wait is not None:
+                self.before_wait()
+            data = self._read(raw)
             if not data:
                 return
-            self.bytes_received += len(data)
+            parts, size = [data], len(data)
+            while size < STREAM_READ_SIZE and arrived():
+                try:
+                    more = self._read(raw)
+                except LowRouterError as error:  # after the bytes before it are passed on
+                    ended = error
+                    break
+                if not more:
+                    ended = True
+                    break
+                parts.append(more)
+                size += len(more)
+            if len(parts) > 1:
+                data = b"".join(parts)
+            self.bytes_received += size
             yield data
+        if isinstance(ended, LowRouterError):
+            raise ended
+
+    def _read(self, raw: Any) -> bytes:
+        try:
+            return raw.read1(STREAM_READ_SIZE)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            raise NetworkError(f"no data from the gateway for {self.timeout:g} s (--timeout)") from None
+        except LowRouterError:  # SIGTERM arrives as one, raised from inside the read
+            raise
+        except Exception:  # reset, IncompleteRead, a closed socket: the answer is cut short
+            raise TruncatedAnswer("answer truncated: the connection was lost mid-answer") from None
 
     def close(self) -> None:
         try:
@@ -169,6 +190,16 @@ class ByteStream:
             self._response.close()
         except Exception:
             pass
+
+
+def _readable_now(raw: Any) -> Callable[[], bool]:
+    """Whether the response's socket has bytes waiting (a read would not block on the network)."""
+    try:
+        poller = select.poll()
+        poller.register(raw.fileno(), select.POLLIN)
+    except (OSError, ValueError, AttributeError):
+        return lambda: False
+    return lambda: bool(poller.poll(0))
 
 
 # -- the transport --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Where streamed deltas go: raw text flushed per delta (pipes, --raw), JSON Lines (--json), or
-live Markdown (a terminal). rich never stands between a token and a pipe."""
+"""Where streamed deltas go: raw text (pipes, --raw), JSON Lines (--json), or live Markdown (a
+terminal). rich never stands between a token and a pipe. Pipes are flushed once per network read
+(the stream calls flush() before each blocking read), so no token waits for a later one."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from lowrouter_cli.context import Environment
 class StreamWriter(Protocol):
     def write(self, chunk: Any) -> None: ...
 
+    def flush(self) -> None: ...
+
     def finish(self) -> None: ...
 
 
 class RawText:
-    """Each delta written and flushed as it arrives; ends the answer with a newline."""
+    """Each delta written as it arrives; ends the answer with a newline."""
 
     def __init__(self, env: Environment) -> None:
         self._bytes = getattr(env.stdout, "buffer", None)  # skip the text layer's own buffering
@@ -27,17 +30,19 @@ class RawText:
         if chunk.text:
             self._emit(chunk.text)
 
+    def flush(self) -> None:
+        (self._bytes or self._text).flush()
+
     def finish(self) -> None:
         if not self._ends_line:
             self._emit("\n")
+        self.flush()
 
     def _emit(self, text: str) -> None:
         if self._bytes is not None:
             self._bytes.write(text.encode("utf-8"))
-            self._bytes.flush()
         else:
             self._text.write(text)
-            self._text.flush()
         self._ends_line = text.endswith("\n")
 
 
@@ -50,10 +55,12 @@ class JSONLines:
     def write(self, chunk: Any) -> None:
         payload = chunk.payload if chunk.payload is not None else chunk.data
         self._stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
+
+    def flush(self) -> None:
         self._stream.flush()
 
     def finish(self) -> None:
-        pass
+        self._stream.flush()
 
 
 class LiveText:
@@ -65,6 +72,9 @@ class LiveText:
 
     def write(self, chunk: Any) -> None:
         self._markdown.write(chunk.text)
+
+    def flush(self) -> None:
+        pass  # the live view draws on its own clock
 
     def finish(self) -> None:
         self._markdown.finish()
