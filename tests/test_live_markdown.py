@@ -1,7 +1,6 @@
 import io
 
 from rich.console import Console
-from rich.markdown import Markdown
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
 from lowrouter_cli.render.live_markdown import LiveMarkdown, _TailView
@@ -35,8 +34,10 @@ def console(height=25):
 
 
 def whole(text):
+    from lowrouter_cli.render.markdown import make_markdown
+
     out = console()
-    out.print(Markdown(text))
+    out.print(make_markdown(text), crop=False)
     return out.file.getvalue()
 
 

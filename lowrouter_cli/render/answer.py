@@ -10,11 +10,10 @@ from lowrouter_cli.context import Environment
 
 def print_answer(env: Environment, text: str) -> None:
     if env.stdout_isatty:
-        from rich.markdown import Markdown
-
         from lowrouter_cli.render.console import make_console
+        from lowrouter_cli.render.markdown import make_markdown
 
-        make_console(env).print(Markdown(text))
+        make_console(env).print(make_markdown(text), crop=False)  # long code lines stay whole
         return
     write_text(env, text if text.endswith("\n") else text + "\n")
 

@@ -34,3 +34,17 @@ def make_console(env: Environment, *, stderr: bool = False) -> "Console":
         force_interactive=styled and isatty,
         legacy_windows=False,
     )
+
+
+def terminal_columns(env: Environment) -> int:
+    """The width of the terminal behind stderr: $COLUMNS when set (as rich reads it), else the
+    terminal's own size, else 80."""
+    import os
+
+    columns = env.getenv("COLUMNS")
+    if columns and columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(env.stderr.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80

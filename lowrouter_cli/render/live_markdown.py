@@ -118,16 +118,17 @@ class LiveMarkdown:
         return segment, blank_first, continues_list
 
     def _print_block(self, source: str, blank_line_first: bool, continues_list: bool) -> None:
-        from rich.markdown import Markdown
         from rich.segment import Segment, Segments
 
+        from lowrouter_cli.render.markdown import make_markdown
+
         console = self._console
-        segments = list(console.render(Markdown(source), console.options))
+        segments = list(console.render(make_markdown(source), console.options))
         if continues_list and segments and segments[0].text == "\n":
             segments = segments[1:]  # more items of a list already begun: no opening blank line
         elif blank_line_first:
             segments.insert(0, Segment.line())
-        console.print(Segments(segments))
+        console.print(Segments(segments), crop=False)  # long code lines stay whole
 
     def _draw_tail(self, *, redraw: bool) -> None:
         if self._live is None:
@@ -155,10 +156,11 @@ class _TailView:
         self.blank_line_first = blank_line_first
 
     def __rich_console__(self, console: "Console", options: "ConsoleOptions") -> "RenderResult":
-        from rich.markdown import Markdown
         from rich.segment import Segment
 
-        lines = console.render_lines(Markdown(self.source), options.update(height=None), pad=False)
+        from lowrouter_cli.render.markdown import make_markdown
+
+        lines = console.render_lines(make_markdown(self.source), options.update(height=None), pad=False)
         if self.blank_line_first:
             lines.insert(0, [])
         room = max(1, options.size.height - 1)

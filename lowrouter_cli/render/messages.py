@@ -23,6 +23,20 @@ class Footer:
     generation_id: str | None = None
 
     def text(self) -> str:
+        return " · ".join(self._parts())
+
+    def lines(self, width: int) -> list[str]:
+        """The footer cut at its " · " joints to fit `width`; the generation id, which must copy
+        whole, goes on a line of its own rather than being split by the terminal."""
+        lines: list[str] = []
+        for part in self._parts():
+            if lines and len(lines[-1]) + 3 + len(part) <= width:
+                lines[-1] += " · " + part
+            else:
+                lines.append(part)
+        return lines
+
+    def _parts(self) -> list[str]:
         parts = []
         if self.model:
             parts.append(self.model)
@@ -37,7 +51,7 @@ class Footer:
             parts.append(f"{self.tokens_per_second:.0f} tok/s")
         if self.generation_id:
             parts.append(self.generation_id)
-        return " · ".join(parts)
+        return parts
 
 
 def _n(value: int | None) -> str:
@@ -45,10 +59,12 @@ def _n(value: int | None) -> str:
 
 
 def print_footer(env: Environment, footer: Footer) -> None:
-    """One dim line after the answer, only when stderr is a terminal."""
+    """One dim line after the answer (more when it would not fit), only when stderr is a terminal."""
     if not env.stderr_isatty:
         return
-    text = footer.text()
+    from lowrouter_cli.render.console import terminal_columns
+
+    text = "\n".join(footer.lines(terminal_columns(env)))
     if not text:
         return
     if env.styled(True):

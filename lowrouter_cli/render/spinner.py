@@ -8,11 +8,11 @@ it spins (a retry notice, -v logs) first clears the spinner's line and is printe
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.render.console import terminal_columns
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 INTERVAL = 0.1  # seconds between frames
@@ -148,16 +148,7 @@ def start_waiting(env: Environment, label: str, *, animate: bool = True) -> Wait
     frames themselves pass animate=False.)"""
     if not env.stderr_isatty:
         return Waiting(env, None)
-    spinner = Spinner(env.stderr, env.monotonic, label, width=_columns(env),
+    spinner = Spinner(env.stderr, env.monotonic, label, width=terminal_columns(env),
                       dim=env.styled(env.stderr_isatty))
     return Waiting(env, spinner.start() if animate else spinner)
 
-
-def _columns(env: Environment) -> int:
-    columns = env.getenv("COLUMNS")
-    if columns and columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    try:
-        return os.get_terminal_size(env.stderr.fileno()).columns
-    except (AttributeError, OSError, ValueError):
-        return 80

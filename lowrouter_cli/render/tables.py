@@ -139,10 +139,16 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
 
     from lowrouter_cli.render.console import make_console
 
-    summary = Table.grid(padding=(0, 2))
-    for key, value in generation_summary(record):
-        summary.add_row(key.replace("_", " "), value)
-    parts: list[Any] = [summary]
+    console = make_console(env)
+    # Plain lines, not a grid: a table would fold a long id or model id at 40 columns, and ids
+    # must copy whole (a line wider than the screen is left to the terminal to soft-wrap).
+    summary = generation_summary(record)
+    if summary and summary[0][0] == "id":  # the id heads the view, alone on its line
+        console.print(summary.pop(0)[1], style="bold", soft_wrap=True)
+    keys = max((len(key) for key, _ in summary), default=0)
+    for key, value in summary:
+        console.print(f"{key.replace('_', ' '):<{keys}}  {value}", soft_wrap=True)
+    parts: list[Any] = []
     eco = eco_pairs(record)
     if eco:
         grid = Table.grid(padding=(0, 2))
@@ -165,4 +171,4 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
         for attempt in attempts_of(record):
             attempts.add(("→ " if attempt.get("selected") else "  ") + _attempt_text(attempt))
         parts.append(tree)
-    make_console(env).print(Group(*parts))
+    console.print(Group(*parts))
