@@ -1,32 +1,37 @@
-"""Shared fixtures: a private user dir for every test, the emulator on an ephemeral port, and a
-runner for the installed `lowrouter` console script."""
+"""Shared fixtures: a private user dir for every test, the emulator on an ephemeral port, and two
+ways to run the CLI against it.
+
+- `run_cli` runs it in-process through `cli.run(env, argv)`: an Environment of the test's own
+  folders, byte streams, the given variables, and a sleep that records its delays instead of
+  waiting. Most tests use this one.
+- `run_process` (and `lowrouter_command()` for Popen) starts `python -m lowrouter_cli` on the
+  code in this checkout, for what only a real process shows: signals, SIGPIPE, a closed stdout,
+  a pseudo-terminal, `python -m` itself.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-import shutil
+import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.emulator.server import Emulator
+from lowrouter_cli.paths import APP_NAME
 
 TEST_KEY = "sk-lr-test-0123456789abcdef"
-BIN = Path(sys.executable).parent
-
-
-def console_script(name: str) -> str:
-    path = BIN / name
-    if path.exists():
-        return str(path)
-    found = shutil.which(name)
-    assert found, f"{name} is not installed: install the project first (see README)"
-    return found
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: what every test must exercise
+CLEARED = ("NO_COLOR", "FORCE_COLOR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+           "all_proxy", "NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "COLUMNS", "LINES",
+           "TERM")
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +44,7 @@ def user_dirs(tmp_path, monkeypatch):
     for name, path in dirs.items():
         monkeypatch.setenv(name, str(path))
     for name in list(os.environ):
-        if name.startswith("LOWROUTER_") or name in ("NO_COLOR", "FORCE_COLOR", "HTTPS_PROXY", "https_proxy",
-                                                     "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        if name.startswith("LOWROUTER_") or name in CLEARED:
             monkeypatch.delenv(name, raising=False)
     return home
 
@@ -56,27 +60,173 @@ class Result:
     returncode: int
     stdout: str
     stderr: str
+    sleeps: list = field(default_factory=list)  # in-process runs: the delays the CLI slept (skipped)
+
+
+def cli_environ(base_url: str | None, key: str | None, env: dict | None) -> dict:
+    """The variables a run sees: the test's (user_dirs), the gateway and key, then `env`."""
+    environ = dict(os.environ)
+    if base_url is not None:
+        environ["LOWROUTER_BASE_URL"] = base_url
+    if key is not None:
+        environ["LOWROUTER_API_KEY"] = key
+    environ.update(env or {})
+    return environ
+
+
+def user_folders(environ: dict) -> dict:
+    """Where platformdirs puts lowrouter's folders on Linux, from the XDG_* variables given."""
+    return {"config_dir": Path(environ["XDG_CONFIG_HOME"]) / APP_NAME,
+            "cache_dir": Path(environ["XDG_CACHE_HOME"]) / APP_NAME,
+            "data_dir": Path(environ["XDG_DATA_HOME"]) / APP_NAME}
+
+
+@contextlib.contextmanager
+def os_environ(environ: dict):
+    """requests reads proxies and CA bundles from os.environ: show it the run's variables too."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def byte_stream(data: bytes = b"") -> io.TextIOWrapper:
+    """A text stream over bytes, like sys.stdout: the raw stream writer uses its .buffer."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="\n",
+                            write_through=True)
+
+
+class SkippingClock:
+    """Real clocks, except that a sleep returns at once and moves both clocks on by its length:
+    backoffs and polling loops run as if they had waited, without waiting."""
+
+    def __init__(self) -> None:
+        self.sleeps: list = []
+        self.skipped = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.skipped += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def wall_clock(self) -> float:
+        return time.time() + self.skipped
+
+
+def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isatty=False, stderr_isatty=False,
+                   **environment) -> Result:
+    from lowrouter_cli import cli
+
+    if isinstance(input, str):
+        input = input.encode()
+    stdin, stdout, stderr = byte_stream(input or b""), byte_stream(), byte_stream()
+    out_bytes, err_bytes = stdout.buffer, stderr.buffer
+    clock = SkippingClock()
+    values = dict(stdin=stdin, stdout=stdout, stderr=stderr, stdin_isatty=stdin_isatty,
+                  stdout_isatty=stdout_isatty, stderr_isatty=stderr_isatty, environ=environ,
+                  sleep=clock.sleep, monotonic=clock.monotonic, wall_clock=clock.wall_clock,
+                  **user_folders(environ))
+    values.update(environment)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # click prints --help and usage through sys.stdout/sys.stderr, --version through print().
+    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = cli.run(Environment(**values), list(argv))
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+    for stream in (stdout, stderr):
+        try:
+            stream.flush()
+        except ValueError:  # closed by the code under test
+            pass
+    return Result(int(code), out_bytes.getvalue().decode("utf-8", "replace"),
+                  err_bytes.getvalue().decode("utf-8", "replace"), clock.sleeps)
 
 
 @pytest.fixture
 def run_cli(emulator):
-    """Run the installed console script against the emulator; returns code, stdout, stderr."""
+    """Run `lowrouter ARGS` in-process against the emulator; returns code, stdout, stderr, sleeps.
+    `timeout` is accepted for the process runner's sake; in-process runs are bounded by --timeout."""
 
-    def run(*args: str, input: bytes | str | None = None, env: dict | None = None,
-            timeout: float = 60, key: str | None = TEST_KEY, base_url: str | None = None) -> Result:
-        environ = dict(os.environ)
-        environ["LOWROUTER_BASE_URL"] = base_url or emulator.base_url
-        if key is not None:
-            environ["LOWROUTER_API_KEY"] = key
-        environ.update(env or {})
+    def run(*args: str, input: bytes | str | None = None, env: dict | None = None, timeout: float = 60,
+            key: str | None = TEST_KEY, base_url: str | None = None, **environment) -> Result:
+        environ = cli_environ(base_url or emulator.base_url, key, env)
+        return run_in_process(args, input=input, environ=environ, **environment)
+
+    return run
+
+
+@pytest.fixture
+def run_concurrently(emulator, monkeypatch):
+    """Run several `lowrouter` commands at once, each in a thread of its own, all sharing the test's
+    folders; returns their Results in order. (cli.run sets a SIGTERM handler, which only the main
+    thread may do: that part is skipped here.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lowrouter_cli import cli
+
+    monkeypatch.setattr(cli.signal, "signal", lambda signum, handler: None)
+
+    def run(commands, env: dict | None = None) -> list:
+        environ = cli_environ(emulator.base_url, TEST_KEY, env)
+
+        def one(argv):
+            stdout, stderr = byte_stream(), byte_stream()
+            environment = Environment(stdin=byte_stream(), stdout=stdout, stderr=stderr, environ=environ,
+                                      sleep=lambda seconds: None, **user_folders(environ))
+            code = cli.run(environment, list(argv))
+            return Result(int(code), stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
+
+        with ThreadPoolExecutor(len(commands)) as pool:
+            return list(pool.map(one, commands))
+
+    return run
+
+
+def lowrouter_command(*args: str) -> list:
+    """`lowrouter ARGS` as a process running this checkout's code (never an installed copy)."""
+    return [sys.executable, "-m", "lowrouter_cli", *args]
+
+
+def process_environ(base_url: str | None = None, key: str | None = TEST_KEY, env: dict | None = None) -> dict:
+    environ = cli_environ(base_url, key, env)
+    environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), environ.get("PYTHONPATH")) if p)
+    return environ
+
+
+@pytest.fixture
+def run_process(emulator):
+    """Run `python -m lowrouter_cli ARGS` as a process against the emulator."""
+
+    def run(*args: str, input: bytes | str | None = None, env: dict | None = None, timeout: float = 60,
+            key: str | None = TEST_KEY, base_url: str | None = None) -> Result:
         if isinstance(input, str):
             input = input.encode()
-        done = subprocess.run([console_script("lowrouter"), *args], input=input if input is not None else b"",
-                              capture_output=True, timeout=timeout, env=environ)
+        done = subprocess.run(lowrouter_command(*args), input=input if input is not None else b"",
+                              capture_output=True, timeout=timeout, cwd=ROOT,
+                              env=process_environ(base_url or emulator.base_url, key, env))
         return Result(done.returncode, done.stdout.decode("utf-8", "replace"),
                       done.stderr.decode("utf-8", "replace"))
 
     return run
+
+
+@pytest.fixture
+def lowrouter_on_path(tmp_path):
+    """A folder holding a `lowrouter` script that runs this checkout, for shells to find on PATH."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "lowrouter"
+    script.write_text(f"#!/bin/sh\nPYTHONPATH='{ROOT}' exec '{sys.executable}' -m lowrouter_cli \"$@\"\n")
+    script.chmod(0o755)
+    return folder
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from lowrouter_cli.emulator.server import Emulator
 
-from conftest import TEST_KEY, console_script
+from conftest import TEST_KEY, lowrouter_command, process_environ
 
 
 def no_key_anywhere(result):
@@ -27,13 +27,10 @@ def test_chat_prints_the_answer_and_nothing_else(run_cli):
     assert "\x1b" not in result.stdout
 
 
-def test_python_dash_m_works_too(emulator):
-    import os
-    import sys
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
-    done = subprocess.run([sys.executable, "-m", "lowrouter_cli", "chat", "hi"], capture_output=True,
-                          text=True, env=env, timeout=60)
-    assert done.returncode == 0 and "LowRouter emulator" in done.stdout
+def test_python_dash_m_works_too(run_process):
+    done = run_process("chat", "hi")
+    assert done.returncode == 0 and done.stdout.startswith("Hello from the **LowRouter emulator**.")
+    assert done.stderr == ""
 
 
 def test_words_joined_and_stdin_appended(run_cli, emulator):
@@ -83,10 +80,9 @@ def test_too_large_is_rejected_with_exit_4(run_cli):
 
 
 def test_exit_1_unexpected_when_stdout_is_closed(emulator):
-    import os
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
-    done = subprocess.run(["bash", "-c", f"'{console_script('lowrouter')}' chat hi >&-"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    command = " ".join(f"'{word}'" for word in lowrouter_command("chat", "hi"))
+    done = subprocess.run(["bash", "-c", f"{command} >&-"], capture_output=True, text=True,
+                          env=process_environ(emulator.base_url), timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith("lowrouter: error: unexpected error:") and done.stderr.count("\n") == 1
 
@@ -184,10 +180,8 @@ def _wait_for_request(emulator, count=1, limit=20.0):
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_exit_130_and_143_on_signals(emulator, sig, code):
-    import os
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
-    process = subprocess.Popen([console_script("lowrouter"), "chat", "hi [[fault:silent seconds=20]]"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(lowrouter_command("chat", "hi [[fault:silent seconds=20]]"), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=process_environ(emulator.base_url))
     _wait_for_request(emulator)
     sent = time.monotonic()
     process.send_signal(sig)

@@ -11,7 +11,7 @@ import pytest
 
 from lowrouter_cli.emulator.scenarios import answer_for
 
-from conftest import TEST_KEY, console_script
+from conftest import lowrouter_command, process_environ
 
 UNICODE = answer_for("", "unicode")
 
@@ -71,9 +71,8 @@ def test_timeout_is_the_longest_silence_and_keepalives_count(run_cli):
 
 
 def spawn(emulator, *args):
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
-    return subprocess.Popen([console_script("lowrouter"), "stream", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(lowrouter_command("stream", *args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=process_environ(emulator.base_url))
 
 
 def read_some(pipe, limit=20.0):
@@ -114,11 +113,10 @@ def test_sigterm_closes_the_connection_and_exits_143(emulator):
 
 
 def test_broken_pipe_exits_quietly(emulator):
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
+    command = " ".join(f"'{word}'" for word in lowrouter_command("stream", "[[answer:long words=20000]]"))
     started = time.monotonic()
-    done = subprocess.run(["bash", "-c", f"'{console_script('lowrouter')}' stream '[[answer:long words=20000]]' "
-                           "| head -c 100 >/dev/null; echo ${PIPESTATUS[0]}"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(["bash", "-c", f"{command} | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+                          capture_output=True, text=True, env=process_environ(emulator.base_url), timeout=60)
     assert done.stdout.strip() == "141"
     assert done.stderr == ""
     assert time.monotonic() - started < 10

@@ -2,7 +2,6 @@
 code, one line on stderr, the partial text kept, the generation id when known, a bounded time."""
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -108,12 +107,11 @@ def test_refused_connection(run_cli):
 def test_a_host_name_that_does_not_resolve(tmp_path):
     """In a network namespace of our own, with no route anywhere: the lookup fails here, and
     nothing leaves the machine."""
-    from conftest import console_script
-    env = dict(os.environ, LOWROUTER_API_KEY="sk-lr-test-0123456789abcdef")
+    from conftest import lowrouter_command, process_environ
     started = time.monotonic()
-    done = subprocess.run(["unshare", "--net", console_script("lowrouter"), "chat", "--base-url",
-                           "https://lowrouter.example/api/v1", "hi"], capture_output=True, text=True, env=env,
-                          timeout=30)
+    done = subprocess.run(["unshare", "--net", *lowrouter_command("chat", "--base-url",
+                           "https://lowrouter.example/api/v1", "hi")], capture_output=True, text=True,
+                          env=process_environ(), timeout=30)
     if "unshare failed" in done.stderr or done.returncode not in (8,) and "Operation not permitted" in done.stderr:
         pytest.skip("network namespaces are not allowed here")
     assert done.returncode == 8 and "cannot resolve host lowrouter.example" in done.stderr
@@ -168,13 +166,12 @@ def test_truncated_history_and_cache_files_are_recovered(run_cli, user_dirs):
 # -- load -------------------------------------------------------------------------------------------
 
 
-def test_fifty_concurrent_chats_all_succeed(emulator):
-    from conftest import TEST_KEY, console_script
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY,
-               LOWROUTER_NO_HISTORY="1")
-    processes = [subprocess.Popen([console_script("lowrouter"), "chat", f"question {i}"], env=env,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for i in range(50)]
-    results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in processes]
-    assert [code for code, _, _ in results] == [0] * 50, [err for _, _, err in results if err][:3]
-    assert all(out.startswith(b"Hello from the") for _, out, _ in results)
+def test_fifty_concurrent_chats_all_succeed_and_each_is_one_whole_history_line(run_concurrently, emulator,
+                                                                                   user_dirs):
+    results = run_concurrently([("chat", f"question {i}") for i in range(50)])
+    assert [r.returncode for r in results] == [0] * 50, [r.stderr for r in results if r.stderr][:3]
+    assert all(r.stdout.startswith("Hello from the") and r.stderr == "" for r in results)
+    assert sorted(json.loads(r["body"])["messages"][0]["content"] for r in emulator.chat_requests()) == \
+        sorted(f"question {i}" for i in range(50))
+    lines = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text().splitlines()
+    assert len({json.loads(line)["generation_id"] for line in lines}) == 50

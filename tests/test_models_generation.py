@@ -1,7 +1,4 @@
 import json
-import os
-import subprocess
-import threading
 from decimal import Decimal
 
 import pytest
@@ -10,7 +7,7 @@ from lowrouter_cli import catalog, generations, store
 from lowrouter_cli.emulator.scenarios import MODELS
 from lowrouter_cli.errors import NetworkError, RequestRejected
 
-from conftest import TEST_KEY, console_script
+from conftest import TEST_KEY
 
 
 def test_format_price_per_million():
@@ -147,16 +144,40 @@ def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
         generations.fetch(env, Late(), "gen-1", None, lambda m: None)
 
 
-def test_history_is_capped_and_survives_damage(fake_env):
+def history_lines(count, start=0):
+    return "".join(json.dumps({"generation_id": f"gen-{i}", "model": "m" * 300}) + "\n"
+                   for i in range(start, start + count))
+
+
+def test_history_file_on_disk_is_trimmed_to_the_newest_entries(fake_env):
     env = fake_env()
-    for i in range(store.HISTORY_LIMIT + 300):
-        store.append_history(env, {"generation_id": f"gen-{i}", "model": "m" * 300}, print)
+    path = store.history_path(env)
+    path.parent.mkdir(parents=True)
+    path.write_text(history_lines(store.HISTORY_LIMIT))
+    for i in range(3):
+        store.append_history(env, {"generation_id": f"gen-new-{i}"}, print)
+    on_disk = [json.loads(line)["generation_id"] for line in path.read_text().splitlines()]
+    assert len(on_disk) == store.HISTORY_LIMIT  # the file itself, not read_history's slice
+    assert on_disk[0] == "gen-3" and on_disk[-3:] == ["gen-new-0", "gen-new-1", "gen-new-2"]
+
+
+def test_a_short_history_is_left_alone_and_read_whole(fake_env):
+    env = fake_env()
+    path = store.history_path(env)
+    path.parent.mkdir(parents=True)
+    path.write_text(history_lines(store.HISTORY_LIMIT - 1))
+    store.append_history(env, {"generation_id": "gen-last"}, print)
+    assert path.read_text().count("\n") == store.HISTORY_LIMIT
+    assert [e["generation_id"] for e in store.read_history(env)][:2] == ["gen-0", "gen-1"]
+
+
+def test_history_survives_a_damaged_line(fake_env):
+    env = fake_env()
+    store.append_history(env, {"generation_id": "gen-1"}, print)
     with open(store.history_path(env), "a") as handle:
         handle.write('{"generation_id": "gen-half')
-    entries = store.read_history(env)
-    assert len(entries) <= store.HISTORY_LIMIT + 20
-    assert entries[-1]["generation_id"] == f"gen-{store.HISTORY_LIMIT + 299}"
-    assert generations.resolve_id(env, "last") == f"gen-{store.HISTORY_LIMIT + 299}"
+    assert [e["generation_id"] for e in store.read_history(env)] == ["gen-1"]
+    assert generations.resolve_id(env, "last") == "gen-1"
 
 
 # -- end to end -----------------------------------------------------------------------------------
@@ -187,11 +208,10 @@ def test_models_are_cached_per_base_url(run_cli, emulator, user_dirs):
     assert len(cache_files) == 1 and TEST_KEY not in cache_files[0].read_text()
 
 
-def test_eight_concurrent_refreshes_leave_a_valid_cache(emulator, user_dirs):
-    env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=TEST_KEY)
-    processes = [subprocess.Popen([console_script("lowrouter"), "models", "--refresh"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(8)]
-    assert all(p.wait(60) == 0 for p in processes)
+def test_eight_concurrent_refreshes_leave_a_valid_cache(run_concurrently, emulator, user_dirs):
+    results = run_concurrently([("models", "--refresh")] * 8)
+    assert [r.returncode for r in results] == [0] * 8 and all(r.stderr == "" for r in results)
+    assert len([r for r in emulator.state.requests if r["path"] == "/models"]) == 8
     [cache] = (user_dirs / ".cache" / "lowrouter").glob("models-*.json")
     assert json.loads(cache.read_text())["body"]["data"]
     assert not list(cache.parent.glob(".*.tmp"))
@@ -224,11 +244,33 @@ def test_unknown_generation_exits_4_and_wait_sees_a_late_record(run_cli):
     assert run_cli("generation", "last").returncode == 2
 
 
-def test_generation_appears_late(emulator, run_cli):
-    emulator.state.record_delay = 1.0
-    run_cli("chat", "hi")
+def test_wait_polls_until_a_late_record_appears(emulator, run_cli):
+    emulator.state.record_delay = 3600.0  # not readable until this test says so
+    assert run_cli("chat", "hi").returncode == 0
+    [generation_id] = list(emulator.state.records)
     assert run_cli("generation", "last").returncode == 4
-    assert run_cli("generation", "last", "--wait", "10").returncode == 0
+    sleeps = []
+
+    def sleep(seconds):  # the record turns readable during the third wait
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            emulator.state.records[generation_id] = (0.0, emulator.state.records[generation_id][1])
+
+    shown = run_cli("generation", "last", "--wait", "10", "-v", sleep=sleep)
+    assert shown.returncode == 0, shown.stderr
+    assert f"id: {generation_id}" in shown.stdout.splitlines()
+    assert sleeps == [0.25, 0.5, 1.0]
+    polls = [r for r in emulator.state.requests if r["path"].startswith("/generation")]
+    assert len(polls) == 1 + 4  # the first try without --wait, then three 404s and the record
+    assert shown.stderr.count("not readable yet, checking again") == 3
+
+
+def test_wait_gives_up_at_its_deadline(emulator, run_cli):
+    emulator.state.record_delay = 3600.0
+    assert run_cli("chat", "hi").returncode == 0
+    result = run_cli("generation", "last", "--wait", "3")
+    assert result.returncode == 4 and "(waited 3 s)" in result.stderr
+    assert result.sleeps == [0.25, 0.5, 1.0] and sum(result.sleeps) <= 3
 
 
 def test_failures_with_a_generation_id_are_history_too(run_cli, user_dirs):

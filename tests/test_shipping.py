@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import generate_docs  # noqa: E402
 
-from conftest import console_script  # noqa: E402
+from conftest import lowrouter_command, process_environ  # noqa: E402
 
 
 def test_completions_and_man_page_match_the_command_tree():
@@ -56,7 +56,7 @@ def test_man_page_renders_without_warnings():
         assert f".SH {section}" in (ROOT / "man/lowrouter.1").read_text()
 
 
-def test_bash_completion_offers_commands_options_and_cached_models(run_cli, emulator):
+def test_bash_completion_offers_commands_options_and_cached_models(run_cli, emulator, lowrouter_on_path):
     assert run_cli("models").returncode == 0  # fills the cache
     script = ROOT / "completions/lowrouter.bash"
 
@@ -64,8 +64,7 @@ def test_bash_completion_offers_commands_options_and_cached_models(run_cli, emul
         line = " ".join(f"'{w}'" for w in words)
         code = (f"source '{script}'; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; _lowrouter; "
                 'printf "%s\\n" "${COMPREPLY[@]}"')
-        env = dict(os.environ, PATH=f"{Path(console_script('lowrouter')).parent}:{os.environ['PATH']}",
-                   LOWROUTER_BASE_URL=emulator.base_url)
+        env = dict(os.environ, PATH=f"{lowrouter_on_path}:{os.environ['PATH']}", LOWROUTER_BASE_URL=emulator.base_url)
         return subprocess.run(["bash", "-c", code], capture_output=True, text=True, env=env).stdout.split()
 
     assert "stream" in complete("lowrouter", "st")
@@ -78,11 +77,11 @@ def test_bash_completion_offers_commands_options_and_cached_models(run_cli, emul
 def test_model_completion_reads_the_cache_only(run_cli, emulator):
     assert run_cli("models").returncode == 0
     emulator.stop()  # no gateway at all now
-    done = subprocess.run([console_script("lowrouter"), "__complete-models"], capture_output=True, text=True,
-                          env=dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url), timeout=10)
+    done = subprocess.run(lowrouter_command("__complete-models"), capture_output=True, text=True,
+                          env=process_environ(emulator.base_url, key=None), timeout=10)
     assert done.stdout.splitlines()[0] == "openai/gpt-4o-mini" and done.stderr == ""
-    empty = subprocess.run([console_script("lowrouter"), "__complete-models"], capture_output=True, text=True,
-                           env=dict(os.environ, LOWROUTER_BASE_URL="https://never.cached/api/v1"), timeout=10)
+    empty = subprocess.run(lowrouter_command("__complete-models"), capture_output=True, text=True,
+                           env=process_environ("https://never.cached/api/v1", key=None), timeout=10)
     assert empty.stdout == "" and empty.stderr == "" and empty.returncode == 0
 
 
@@ -97,11 +96,10 @@ def test_zsh_completion_parses():
 
 
 @pytest.mark.skipif(not shutil.which("fish"), reason="fish is not installed")
-def test_fish_completion_offers_subcommands_and_models(run_cli, emulator):
+def test_fish_completion_offers_subcommands_and_models(run_cli, emulator, lowrouter_on_path):
     assert run_cli("models").returncode == 0
     script = ROOT / "completions/lowrouter.fish"
-    env = dict(os.environ, PATH=f"{Path(console_script('lowrouter')).parent}:{os.environ['PATH']}",
-               LOWROUTER_BASE_URL=emulator.base_url)
+    env = dict(os.environ, PATH=f"{lowrouter_on_path}:{os.environ['PATH']}", LOWROUTER_BASE_URL=emulator.base_url)
     done = subprocess.run(["fish", "-c", f"source '{script}'; complete -C 'lowrouter auth '; "
                            "complete -C 'lowrouter stream -m '"], capture_output=True, text=True, env=env)
     offered = [line.split("\t")[0] for line in done.stdout.splitlines()]
