@@ -12,11 +12,13 @@ ways to run the CLI against it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,15 +220,30 @@ def run_process(emulator):
     return run
 
 
-@pytest.fixture
-def lowrouter_on_path(tmp_path):
-    """A folder holding a `lowrouter` script that runs this checkout, for shells to find on PATH."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "lowrouter"
-    script.write_text(f"#!/bin/sh\nPYTHONPATH='{ROOT}' exec '{sys.executable}' -m lowrouter_cli \"$@\"\n")
-    script.chmod(0o755)
+ENTRY_MODULES = {"lowrouter": "lowrouter_cli", "lowrouter-emulator": "lowrouter_cli.emulator"}
+
+
+@functools.lru_cache(maxsize=None)
+def checkout_bin() -> Path:
+    """A folder of `lowrouter` and `lowrouter-emulator` scripts that run this checkout's code, for
+    shells and pty tests that want a program on PATH."""
+    folder = Path(tempfile.mkdtemp(prefix="lowrouter-bin-"))
+    for name, module in ENTRY_MODULES.items():
+        script = folder / name
+        script.write_text(f"#!/bin/sh\nPYTHONPATH='{ROOT}'${{PYTHONPATH:+:$PYTHONPATH}} "
+                          f"exec '{sys.executable}' -m {module} \"$@\"\n")
+        script.chmod(0o755)
     return folder
+
+
+def console_script(name: str) -> str:
+    """The path of a console script that runs the checkout (never a stale installed copy)."""
+    return str(checkout_bin() / name)
+
+
+@pytest.fixture
+def lowrouter_on_path() -> Path:
+    return checkout_bin()
 
 
 @pytest.fixture
