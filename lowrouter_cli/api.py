@@ -7,7 +7,6 @@ treated as missing, never raised on, so that any JSON shape ends in a result or 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -18,7 +17,8 @@ from lowrouter_cli.errors import (
     error_for_code,
     parse_error_envelope,
 )
-from lowrouter_cli.sse import SSEDecoder
+from lowrouter_cli import jsontext
+from lowrouter_cli.sse import EventTooLarge, SSEDecoder
 from lowrouter_cli.transport import ByteStream, Transport
 
 DEFAULT_MODEL = "lowrouter/auto"
@@ -67,10 +67,10 @@ class Usage:
         if not isinstance(value, dict):
             return None
         return cls(
-            prompt_tokens=_int(value.get("prompt_tokens")),
-            completion_tokens=_int(value.get("completion_tokens")),
-            total_tokens=_int(value.get("total_tokens")),
-            cost=_number(value.get("cost")),
+            prompt_tokens=jsontext.count(value.get("prompt_tokens")),
+            completion_tokens=jsontext.count(value.get("completion_tokens")),
+            total_tokens=jsontext.count(value.get("total_tokens")),
+            cost=jsontext.finite(value.get("cost")),
         )
 
 
@@ -109,13 +109,17 @@ def parse_completion(body: Any) -> ChatResult:
     choice = _first_choice(body)
     if choice is None:
         raise GatewayError("the gateway's answer has no choices", generation_id=generation_id)
-    message = choice.get("message")
-    content = message.get("content") if isinstance(message, dict) else None
     finish_reason = choice.get("finish_reason")
     if finish_reason == "error":
         _raise_choice_error(choice, generation_id)
+    message = choice.get("message")
+    if not isinstance(message, dict) or "content" not in message \
+            or not isinstance(message["content"], (str, type(None))):
+        raise GatewayError("malformed response: the answer's message has no text content",
+                           generation_id=generation_id)
+    content = message["content"]
     return ChatResult(
-        text=content if isinstance(content, str) else "",
+        text=jsontext.clean_text(content) if isinstance(content, str) else "",
         finish_reason=finish_reason if isinstance(finish_reason, str) else None,
         usage=Usage.parse(body.get("usage")),
         routed=_routed(body),
@@ -146,10 +150,16 @@ class ChatStream:
         self.usage: Usage | None = None
         self.routed = Routed()
         self._decoder = SSEDecoder()
+        self._high_surrogate = ""  # an emoji's first half, sent in one event, its second in the next
 
     def __iter__(self) -> Iterator[StreamChunk]:
         for data in self.byte_stream:
-            for event in self._decoder.feed(data):
+            try:
+                events = self._decoder.feed(data)
+            except EventTooLarge as error:
+                raise jsontext.TooLarge(f"{error} (the cap on one stream line or event)",
+                                        generation_id=self.generation_id) from None
+            for event in events:
                 if event.data == "[DONE]":
                     self._check_complete()
                     return
@@ -165,8 +175,8 @@ class ChatStream:
 
     def _parse(self, data: str) -> StreamChunk:
         try:
-            payload = json.loads(data)
-        except (ValueError, RecursionError):
+            payload = jsontext.loads(data)
+        except ValueError:
             return StreamChunk(data, None)
         if not isinstance(payload, dict):
             return StreamChunk(data, payload)
@@ -190,12 +200,23 @@ class ChatStream:
             delta = choice.get("delta")
             content = delta.get("content") if isinstance(delta, dict) else None
             if isinstance(content, str):
-                text = content
+                text = self._whole_text(content)
             finish_reason = choice.get("finish_reason")
             if isinstance(finish_reason, str) and finish_reason:
                 self.finish_reason = finish_reason
                 failed = failed or finish_reason == "error"
+        if self.finish_reason and self._high_surrogate:  # its other half never came
+            text, self._high_surrogate = text + "\ufffd", ""
         return StreamChunk(data, payload, text, failed)
+
+    def _whole_text(self, text: str) -> str:
+        """The text with a surrogate pair split across two events joined, and lone ones as U+FFFD."""
+        if text.isascii() and not self._high_surrogate:
+            return text
+        text, self._high_surrogate = self._high_surrogate + text, ""
+        if jsontext.ends_with_high_surrogate(text):
+            text, self._high_surrogate = text[:-1], text[-1]
+        return jsontext.clean_text(text)
 
     def _raise_error(self, payload: Any) -> None:
         _raise_embedded_error(payload, self.generation_id)
@@ -220,7 +241,16 @@ def list_models(transport: Transport, etag: str | None = None) -> tuple[int, Any
     """GET /models, revalidating with If-None-Match: (status, body or None on 304, ETag)."""
     transport.require_key()
     response = transport.get_json("models", {"If-None-Match": etag} if etag else None)
+    if response.status != 304 and not is_model_list(response.body):
+        # Nothing else may reach the cache: every later run and TAB press would read it.
+        raise GatewayError("malformed response: GET /models did not return a list of models "
+                           '({"data": [{"id": "..."}, ...]})', status=response.status)
     return response.status, response.body, response.headers.get("ETag")
+
+
+def is_model_list(body: Any) -> bool:
+    data = body.get("data") if isinstance(body, dict) else None
+    return isinstance(data, list) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data)
 
 
 def get_generation(transport: Transport, generation_id: str) -> Any:
@@ -264,7 +294,7 @@ def _generation_id(body: Any) -> str | None:
         if isinstance(lowrouter, dict):
             value = lowrouter.get("generation_id")
             if isinstance(value, str) and value:
-                return value
+                return jsontext.clean_text(value)
     return None
 
 
@@ -280,21 +310,4 @@ def _routed(body: dict[str, Any]) -> Routed:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    return jsontext.clean_text(value) if isinstance(value, str) and value else None

@@ -41,13 +41,20 @@ class Model:
 
 
 def parse_price(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
+    """USD per token; None for anything that is not a plain number of sane size ("1e999999"
+    would overflow the moment it is scaled to a million tokens)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value)
+    if len(text) > 64:
         return None
     try:
-        price = Decimal(str(value))
+        price = Decimal(text)
     except InvalidOperation:
         return None
-    return price if price.is_finite() else None
+    if not price.is_finite() or (price != 0 and not -30 <= price.adjusted() <= 6):
+        return None
+    return price
 
 
 def parse_models(body: Any) -> list[Model]:

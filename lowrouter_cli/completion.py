@@ -14,11 +14,16 @@ from lowrouter_cli.paths import APP_NAME, DEFAULT_BASE_URL, models_cache_name, t
 
 def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
     """The ids in a model cache file; [] when it is missing or broken."""
+    from lowrouter_cli.jsontext import MAX_JSON_BYTES
+
     try:
-        with open(cache_file, encoding="utf-8") as handle:
-            models = json.load(handle)["body"]["data"]
+        with open(cache_file, "rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)  # the cap the cache was written under
+        if len(raw) > MAX_JSON_BYTES:
+            return []
+        models = json.loads(raw)["body"]["data"]
         return [m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return []
 
 

@@ -11,6 +11,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 _BOM = b"\xef\xbb\xbf"
+MAX_EVENT_BYTES = 16 * 1024 * 1024  # one line, or one event's data lines together
+
+
+class EventTooLarge(ValueError):
+    """A line or event past MAX_EVENT_BYTES: a stream that would otherwise grow without end."""
 
 
 class Event(NamedTuple):  # a tuple: cheap to make, and a stream makes one per token
@@ -22,7 +27,10 @@ class Event(NamedTuple):  # a tuple: cheap to make, and a stream makes one per t
 
 class SSEDecoder:
     def __init__(self) -> None:
-        self._buffer = b""
+        self._buffer = b""  # the unfinished line: kept in self._pending while it grows
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._data_size = 0
         self._skip_lf = False  # the last line ended in CR: an LF starting the next feed is its pair
         self._at_start = True  # a BOM is only skipped at the very start of the stream
         self._data: list[str] = []
@@ -43,6 +51,17 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if b"\n" not in chunk and b"\r" not in chunk:
+            # No line ends here: keep the piece without copying what came before, so a long line
+            # costs time linear in its length.
+            self._pending_size += len(chunk)
+            if self._pending_size + len(self._buffer) > MAX_EVENT_BYTES:
+                raise EventTooLarge(f"a stream line is longer than {MAX_EVENT_BYTES >> 20} MiB")
+            self._pending.append(chunk)
+            return []
+        if self._pending:
+            self._buffer = b"".join([self._buffer, *self._pending])
+            self._pending, self._pending_size = [], 0
         buffer = self._buffer + chunk if self._buffer else chunk
         events: list[Event] = []
         if b"\r" not in buffer:
@@ -52,6 +71,7 @@ class SSEDecoder:
                 event = self._process_line(line)
                 if event is not None:
                     events.append(event)
+            self._check_buffer()
             return events
         start = 0
         length = len(buffer)
@@ -74,12 +94,18 @@ class SSEDecoder:
                 events.append(event)
             start = next_start
         self._buffer = buffer[start:]
+        self._check_buffer()
         return events
+
+    def _check_buffer(self) -> None:
+        if len(self._buffer) > MAX_EVENT_BYTES:
+            raise EventTooLarge(f"a stream line is longer than {MAX_EVENT_BYTES >> 20} MiB")
 
     def end(self) -> None:
         """The stream is over. An unfinished event is dropped, as the standard says."""
         self._buffer = b""
-        self._data = []
+        self._pending, self._pending_size = [], 0
+        self._data, self._data_size = [], 0
         self._event = ""
 
     def _strip_bom(self, chunk: bytes) -> bytes:
@@ -95,7 +121,7 @@ class SSEDecoder:
         if not raw:
             return self._dispatch()
         if raw[:6] == b"data: ":  # nearly every line: skip the general parse
-            self._data.append(raw[6:].decode("utf-8", errors="replace"))
+            self._add_data(raw[6:].decode("utf-8", errors="replace"), len(raw))
             return None
         line = raw.decode("utf-8", errors="replace")
         if line.startswith(":"):
@@ -105,7 +131,7 @@ class SSEDecoder:
         if colon and value.startswith(" "):
             value = value[1:]
         if field == "data":
-            self._data.append(value)
+            self._add_data(value, len(raw))
         elif field == "event":
             self._event = value
         elif field == "id":
@@ -116,6 +142,12 @@ class SSEDecoder:
                 self._retry = int(value)
         return None
 
+    def _add_data(self, value: str, size: int) -> None:
+        self._data_size += size
+        if self._data_size > MAX_EVENT_BYTES:
+            raise EventTooLarge(f"a stream event is longer than {MAX_EVENT_BYTES >> 20} MiB")
+        self._data.append(value)
+
     def _dispatch(self) -> Event | None:
         self._id = self._last_id
         if not self._data:
@@ -123,6 +155,6 @@ class SSEDecoder:
             return None
         data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
         event = Event(data, self._event or "message", self._id, self._retry)
-        self._data = []
+        self._data, self._data_size = [], 0
         self._event = ""
         return event

@@ -39,9 +39,15 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """The file's JSON, or None when it is missing, unreadable or corrupt."""
+    """The file's JSON, or None when it is missing, unreadable, corrupt, or over the JSON cap."""
+    from lowrouter_cli.jsontext import MAX_JSON_BYTES, loads
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
+        if len(raw) > MAX_JSON_BYTES:
+            return None
+        return loads(raw)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
 
@@ -106,9 +112,11 @@ def read_history(env: Environment) -> list[dict[str, Any]]:
     except OSError:
         return []
     entries = []
+    from lowrouter_cli.jsontext import loads
+
     for line in text.splitlines():
         try:
-            entry = json.loads(line)
+            entry = loads(line)
         except ValueError:
             continue
         if isinstance(entry, dict):

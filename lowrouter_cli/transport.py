@@ -10,6 +10,7 @@ HTTP chunk.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import ipaddress
 import json
 import random
@@ -21,9 +22,14 @@ from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 
-from lowrouter_cli import __version__
+from lowrouter_cli import __version__, deadline
+from lowrouter_cli.decoding import STEP, accept_encoding, decoder_for
 from lowrouter_cli.errors import (
     AuthError,
     GatewayError,
@@ -34,6 +40,9 @@ from lowrouter_cli.errors import (
     error_for_status,
     parse_error_envelope,
 )
+from lowrouter_cli.jsontext import MAX_JSON_BYTES, MiB, TooLarge, loads_or_none
+
+ERROR_BODY_BYTES = 1 * MiB  # enough for any error message; the rest of an error body is dropped
 
 CONNECT_TIMEOUT = 10.0
 MAX_RETRY_AFTER = 20.0
@@ -134,8 +143,11 @@ class ByteStream:
     before_wait: Callable[[], None] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[bytes]:
+        decoder = decoder_for(self.headers.get("Content-Encoding"))  # gzip'd streams too, in bounded pieces
         try:
-            yield from self._blocks()
+            for data in self._blocks():
+                yield from decoder.feed(data)
+            decoder.end()
         finally:
             if self.log:
                 self.log(f"< ({self.bytes_received} bytes received)")
@@ -173,7 +185,7 @@ class ByteStream:
 
     def _read(self, raw: Any) -> bytes:
         try:
-            return raw.read1(STREAM_READ_SIZE)
+            return raw.read1(STREAM_READ_SIZE, decode_content=False)  # decoded above, in bounded pieces
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
             raise NetworkError(f"no data from the gateway for {self.timeout:g} s (--timeout)") from None
         except LowRouterError:  # SIGTERM arrives as one, raised from inside the read
@@ -247,7 +259,10 @@ class Transport:
     def session(self) -> requests.Session:
         if self._session is None:
             session = requests.Session()
+            session.mount("http://", _FinalResponseAdapter())
+            session.mount("https://", _FinalResponseAdapter())
             session.headers["User-Agent"] = f"lowrouter-cli/{__version__}"
+            session.headers["Accept-Encoding"] = accept_encoding()
             if self.api_key:
                 session.headers["Authorization"] = f"Bearer {self.api_key}"
             self._session = session
@@ -326,15 +341,20 @@ class Transport:
                 if data is not None:
                     self._log(f"> ({len(data)} bytes of JSON)")
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    data=data,
-                    headers=send_headers,
-                    stream=stream,
-                    timeout=(self.connect_timeout, self.timeout),
-                    allow_redirects=True,
-                )
+                # --timeout bounds the whole wait for headers (and, unless streaming, the body),
+                # however slowly they drip; the socket timeout alone bounds only each silence.
+                with deadline.limit(self.timeout, lambda: _too_slow(url, self.timeout, stream)):
+                    response = self.session.request(
+                        method,
+                        url,
+                        data=data,
+                        headers=send_headers,
+                        stream=True,
+                        timeout=(self.connect_timeout, self.timeout),
+                        allow_redirects=True,
+                    )
+                    if not stream or response.status_code >= 400:
+                        self._read_body(response, MAX_JSON_BYTES if response.status_code < 400 else ERROR_BODY_BYTES)
             except requests.exceptions.RequestException as exc:
                 error, retryable = _network_error(exc, url, self.timeout)
                 if retryable and retry_number < self.max_retries:
@@ -350,8 +370,6 @@ class Transport:
                 for name, value in response.headers.items():
                     self._log(f"< {name}: {value}")
             if response.status_code < 400:
-                if not stream:
-                    self._log(f"< ({len(response.content)} bytes)")
                 return response
             error = self._status_error(response)
             if should_retry(response.status_code, error.availability) and retry_number < self.max_retries:
@@ -394,7 +412,42 @@ class Transport:
             **details,
         )
 
+    def _read_body(self, response: Any, cap: int) -> None:
+        """Read and decode the body in bounded steps into response.content. Past `cap` decoded
+        bytes: TooLarge for an answer; for an error body (cap ERROR_BODY_BYTES) the rest is dropped."""
+        body = bytearray()
+        try:
+            decoder = decoder_for(response.headers.get("Content-Encoding"))
+            while len(body) <= cap:
+                data = response.raw.read(STEP, decode_content=False)
+                if not data:
+                    decoder.end()
+                    break
+                for piece in decoder.feed(data):
+                    body += piece
+                    if len(body) > cap:
+                        break
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            raise NetworkError(f"the gateway stopped sending for {self.timeout:g} s (--timeout)") from None
+        except (urllib3.exceptions.ProtocolError, http.client.HTTPException, OSError):
+            raise TruncatedAnswer("answer truncated: the body ended before its announced length") from None
+        except GatewayError as error:
+            error.status = response.status_code
+            raise
+        finally:
+            response.close()
+        if len(body) > cap:
+            if response.status_code < 400:
+                raise TooLarge(f"the gateway's answer is larger than {cap // MiB} MiB (the cap on a JSON body)",
+                               status=response.status_code)
+            del body[cap:]
+        response._content = bytes(body)  # requests' own slot: .content now reads it
+        self._log(f"< ({len(body)} bytes)")
+
     def _read_json(self, response: Any) -> JSONResponse:
+        if response._content is False:  # not read yet: a stream's answer that is not a stream
+            with deadline.limit(self.timeout, lambda: _too_slow(response.url, self.timeout, False)):
+                self._read_body(response, MAX_JSON_BYTES)
         raw = response.content
         body = _decode_json(raw)
         if body is None:
@@ -417,12 +470,58 @@ def redact_header(name: str, value: str) -> str:
 
 
 def _decode_json(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
+    return loads_or_none(raw)
+
+
+def _too_slow(url: str, timeout: float, stream: bool) -> NetworkError:
+    what = "headers" if stream else "complete answer"
+    return NetworkError(f"no {what} from {urlsplit(url).hostname} within {timeout:g} s (--timeout)")
+
+
+class _FinalResponse(http.client.HTTPResponse):
+    """http.client skips only 100 Continue: skip every interim 1xx (103 Early Hints…) too."""
+
+    def _read_status(self) -> Any:
+        for _ in range(16):
+            version, status, reason = super()._read_status()
+            if not (100 < status < 200 and status != 101):
+                return version, status, reason
+            for _ in range(http.client._MAXHEADERS + 1):  # the interim response's headers
+                line = self.fp.readline(http.client._MAXLINE + 1)
+                if line in (b"\r\n", b"\n", b""):
+                    break
+        raise http.client.HTTPException("too many interim (1xx) responses")
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _FinalResponse
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _FinalResponse
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _FinalResponseAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _use_final_response(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
+        return _use_final_response(super().proxy_manager_for(proxy, **kwargs))
+
+
+def _use_final_response(manager: Any) -> Any:
+    if type(manager) in (urllib3.poolmanager.PoolManager, urllib3.poolmanager.ProxyManager):  # not SOCKS
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
 
 
 def _retry_reason(status: int) -> str:

@@ -1,0 +1,106 @@
+"""JSON from the network or disk, made safe where it becomes Python objects.
+
+Sizes are capped (a JSON body at 32 MiB, one SSE line or event at 16 MiB); numbers stay bounded
+(NaN, Infinity and 1e999 read as null, an integer of more than 40 digits as a float, which the
+edge then treats as the wrong type); nesting deeper than Python can follow is not JSON; and text that will
+be printed or written has its lone UTF-16 surrogates replaced by U+FFFD.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from lowrouter_cli.errors import GatewayError
+
+MiB = 1024 * 1024
+MAX_JSON_BYTES = 32 * MiB
+MAX_EVENT_BYTES = 16 * MiB
+MAX_INT_DIGITS = 40
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooLarge(GatewayError):
+    """More data than a cap allows: the message names the cap."""
+
+
+def _bounded_int(text: str) -> Any:
+    # Past 40 digits an integer is no count we use; past 4300 Python refuses to parse it at all.
+    return int(text) if len(text) <= MAX_INT_DIGITS else _bounded_float(text)
+
+
+def _bounded_float(text: str) -> float | None:
+    number = float(text)
+    return number if math.isfinite(number) else None  # 1e999 is Infinity: left out too
+
+
+def _no_constant(name: str) -> None:
+    return None  # NaN, Infinity, -Infinity: not numbers we can show or write
+
+
+def loads(raw: bytes | str) -> Any:
+    """The JSON value, or raise ValueError when it is not JSON we can hold."""
+    try:
+        return json.loads(raw, parse_int=_bounded_int, parse_float=_bounded_float,
+                          parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def loads_or_none(raw: bytes | str) -> Any:
+    """The JSON value, or None when it is empty, not JSON, or nested too deeply."""
+    if not raw:
+        return None
+    try:
+        return loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """JSON text of a value that came from loads(): never NaN; ValueError when too deep to write."""
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def clean_text(text: str) -> str:
+    """Lone surrogates (from "\\ud83d" escapes) can't be encoded: U+FFFD instead."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def ends_with_high_surrogate(text: str) -> bool:
+    return bool(text) and "\ud800" <= text[-1] <= "\udbff"
+
+
+def finite(value: Any) -> float | None:
+    """A finite float from a JSON number (or numeric string), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) > 64:
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def count(value: Any) -> int | None:
+    """A non-negative integer (a token count), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_INT_DIGITS:
+        return value
+    return None

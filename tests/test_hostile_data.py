@@ -1,0 +1,133 @@
+"""Regression tests for issue 14, data side: what a gateway or a file sends is validated where it
+becomes our objects. Bounded numbers, surrogates, wrong types, model lists, deep nesting."""
+
+import json
+
+from hostile import HostileGateway, chunk, completion, json_response, run_cli, sse, sse_response
+
+from lowrouter_cli import completion as model_completion
+from lowrouter_cli.paths import models_cache_name
+
+MODELS = {"object": "list", "data": [{"id": "openai/gpt-4o-mini", "name": "GPT-4o mini",
+                                      "pricing": {"prompt": "0.00000015", "completion": "0.0000006"}}]}
+
+
+def history_lines(tmp_path):
+    path = tmp_path / "data" / "history.jsonl"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def strict_json(text):
+    def refuse(name):
+        raise ValueError(name)
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_body_that_is_not_a_model_list_is_refused_and_never_cached(tmp_path):
+    for body in ({"error": None, "hello": 1}, {"data": "x"}, {"data": [{"name": "no id"}]}, [1, 2]):
+        with HostileGateway(lambda x: x.send(json_response(body))) as gw:
+            out = run_cli(tmp_path, gw.base_url, "models")
+        assert out.code == 7, body
+        assert out.stderr.startswith("lowrouter: error: malformed response: GET /models did not return a list")
+        assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+    with HostileGateway(lambda x: x.send(json_response(MODELS))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "models")
+    assert (out.code, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[1].startswith("openai/gpt-4o-mini\t")
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_a_price_of_1e999999_is_unknown_not_a_crash(tmp_path):
+    body = {"data": [{"id": "m/huge", "pricing": {"prompt": "1e999999", "completion": "-1e-999999"}},
+                     {"id": "m/ok", "pricing": {"prompt": "0.000001", "completion": "0"}}]}
+    with HostileGateway(lambda x: x.send(json_response(body))) as gw:
+        for _ in range(2):  # the second run reads the cached copy
+            out = run_cli(tmp_path, gw.base_url, "models", "--sort", "price")
+            assert (out.code, out.stderr) == (0, "")
+            rows = [line.split("\t") for line in out.stdout.splitlines()[1:]]
+            assert [row[0] for row in rows] == ["m/ok", "m/huge"]
+            assert "?" in rows[1]
+
+
+def test_a_5000_digit_token_count_is_left_out_not_the_answer(tmp_path):
+    raw = json.dumps(completion("Still here.")).replace('"prompt_tokens": 3', '"prompt_tokens": 1' + "0" * 5000)
+    with HostileGateway(lambda x: x.send(json_response(raw.encode()))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stdout, out.stderr) == (0, "Still here.\n", "")
+    entry = strict_json(history_lines(tmp_path)[-1])
+    assert (entry["prompt_tokens"], entry["completion_tokens"]) == (None, 2)
+
+
+def test_nan_and_infinite_costs_are_never_shown_or_written(tmp_path):
+    for cost in ("NaN", "Infinity", "1e999", '"nan"', '"inf"'):
+        raw = json.dumps(completion("ok", usage={"prompt_tokens": 1, "completion_tokens": 1, "cost": 0}))
+        raw = raw.replace('"cost": 0', f'"cost": {cost}')
+        with HostileGateway(lambda x: x.send(json_response(raw.encode()))) as gw:
+            out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+            assert (out.code, out.stdout) == (0, "ok\n")
+            out = run_cli(tmp_path, gw.base_url, "chat", "--json", "hi")
+            assert strict_json(out.stdout)["usage"]["cost"] is None or cost.startswith('"')
+    for line in history_lines(tmp_path):
+        assert strict_json(line)["cost"] is None
+
+
+def test_content_of_the_wrong_type_is_a_malformed_response(tmp_path):
+    for message in ({"role": "assistant", "content": 123}, {"role": "assistant"}, "text", None):
+        body = completion()
+        body["choices"][0]["message"] = message
+        with HostileGateway(lambda x: x.send(json_response(body))) as gw:
+            out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+        assert (out.code, out.stdout) == (7, ""), message
+        assert out.stderr == ("lowrouter: error: malformed response: the answer's message has no text content "
+                              "(generation gen-1)\n")
+
+
+def test_lone_surrogates_become_replacement_characters(tmp_path):
+    raw = json.dumps(completion("a\ud800b")).encode()  # json.dumps writes the escape "\ud800"
+    with HostileGateway(lambda x: x.send(json_response(raw))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stdout) == (0, "a\ufffdb\n")
+
+
+def test_an_emoji_split_across_two_events_is_joined(tmp_path):
+    stream = sse(chunk("smile \ud83d"), chunk("\ude00!"), chunk("\udc00 \ud83d"), chunk(finish="stop"))
+    with HostileGateway(lambda x: x.send(sse_response(stream))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert (out.code, out.stderr) == (0, "")
+    assert out.stdout == "smile \U0001F600!\ufffd \ufffd\n"
+
+
+def test_surrogates_in_metadata_never_cost_the_answer(tmp_path):
+    body = completion("The answer.", model="bad\udfffmodel", lowrouter={"generation_id": "gen-\ud800x",
+                                                                       "routed": {"provider": "p\udc00"}})
+    with HostileGateway(lambda x: x.send(json_response(json.dumps(body).encode()))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stdout, out.stderr) == (0, "The answer.\n", "")
+    entry = json.loads(history_lines(tmp_path)[-1])
+    assert (entry["model"], entry["generation_id"], entry["provider"]) == (
+        "bad\ufffdmodel", "gen-\ufffdx", "p\ufffd")
+
+
+def test_deeply_nested_json_in_the_cache_and_history_is_ignored(tmp_path):
+    deep = "[" * 100000 + "]" * 100000
+    with HostileGateway(lambda x: x.send(json_response(MODELS))) as gw:
+        cache = tmp_path / "cache" / models_cache_name(gw.base_url)
+        cache.parent.mkdir(parents=True)
+        cache.write_text('{"fetched_at": 1, "body": {"data": ' + deep + "}}")
+        (tmp_path / "data").mkdir()
+        (tmp_path / "data" / "history.jsonl").write_text(deep + "\n")
+        assert model_completion.model_ids_in(cache) == []
+        out = run_cli(tmp_path, gw.base_url, "models")
+        assert (out.code, out.stderr) == (0, "")
+        out = run_cli(tmp_path, gw.base_url, "generation", "--list")
+        assert out.code == 0
+        out = run_cli(tmp_path, gw.base_url, "generation", "last")
+        assert (out.code, out.stderr) == (2, "lowrouter: error: no generation in the local history yet: run "
+                                              "lowrouter chat or stream first\n")
+
+
+def test_a_model_cache_over_the_json_cap_is_not_read(tmp_path):
+    cache = tmp_path / models_cache_name("https://x")
+    with open(cache, "w") as handle:
+        handle.write('{"fetched_at": 1, "body": {"data": [{"id": "a"}], "pad": "' + "x" * (33 * 1024 * 1024) + '"}}')
+    assert model_completion.model_ids_in(cache) == []

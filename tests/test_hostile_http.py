@@ -1,0 +1,125 @@
+"""Regression tests for issue 14, HTTP side: caps while decoding, bounded time, 1xx, short
+bodies and compressed streams. Each runs the CLI in-process against a loopback gateway that
+misbehaves on purpose (tests/hostile.py)."""
+
+import gzip
+import json
+import threading
+import time
+import zlib
+
+from hostile import (HostileGateway, chunk, completion, drip, head, json_response, run_cli, sse,
+                     sse_response)
+
+MiB = 1024 * 1024
+
+
+def test_a_gzip_bomb_stops_at_the_json_cap(tmp_path):
+    bomb = gzip.compress(b" " * (40 * MiB), compresslevel=9)
+    with HostileGateway(lambda x: x.send(json_response(bomb, "Content-Encoding: gzip"))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert out.code == 7
+    assert out.stderr == "lowrouter: error: the gateway's answer is larger than 32 MiB (the cap on a JSON body)\n"
+    assert out.stdout == ""
+
+
+def test_gzip_and_deflate_answers_are_read(tmp_path):
+    for encoding, pack in (("gzip", gzip.compress), ("deflate", zlib.compress),
+                           ("deflate", lambda d: zlib.compress(d)[2:-4])):  # raw deflate too
+        data = pack(json.dumps(completion("Hi there.")).encode())
+        with HostileGateway(lambda x: x.send(json_response(data, f"Content-Encoding: {encoding}"))) as gw:
+            out = run_cli(tmp_path, gw.base_url, "chat", "--no-history", "hi")
+        assert (out.code, out.stdout, out.stderr) == (0, "Hi there.\n", "")
+        assert gw.requests[0].headers["accept-encoding"].startswith("gzip, deflate")
+
+
+def test_a_corrupt_gzip_body_is_a_gateway_failure(tmp_path):
+    with HostileGateway(lambda x: x.send(json_response(b"\x1f\x8b\x08\x00garbage!", "Content-Encoding: gzip"))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stderr) == (7, "lowrouter: error: the gateway's compressed body is corrupt (it stops mid-stream)\n")
+
+
+def test_a_gzip_encoded_event_stream_is_decoded(tmp_path):
+    stream = gzip.compress(sse(chunk("Hel"), chunk("lo."), chunk(finish="stop")))
+    with HostileGateway(lambda x: x.send(sse_response(stream, "Content-Encoding: gzip"))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert (out.code, out.stdout, out.stderr) == (0, "Hello.\n", "")
+
+
+def test_an_endless_stream_line_stops_at_the_event_cap(tmp_path):
+    def respond(x):
+        x.send(sse_response(b"data: "))
+        piece = b"x" * 65536
+        for _ in range(17 * 16 + 8):  # a little past 16 MiB, never a newline
+            x.send(piece)
+
+    with HostileGateway(respond) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert out.code == 7
+    assert out.stderr == ("lowrouter: error: a stream line is longer than 16 MiB (the cap on one stream line "
+                          "or event) (generation gen-1)\n") or out.stderr.startswith(
+        "lowrouter: error: a stream line is longer than 16 MiB (the cap on one stream line or event)")
+
+
+def test_an_event_of_many_data_lines_stops_at_the_event_cap(tmp_path):
+    line = b"data: " + b"y" * (MiB - 7) + b"\n"
+    with HostileGateway(lambda x: x.send(sse_response(line * 17))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert out.code == 7
+    assert "a stream event is longer than 16 MiB (the cap on one stream line or event)" in out.stderr
+
+
+def test_an_early_hints_response_is_skipped(tmp_path):
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+    with HostileGateway(lambda x: x.send(early + early + json_response(completion("Final.")))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stdout) == (0, "Final.\n")
+
+
+def test_a_short_body_is_truncated_on_every_path(tmp_path):
+    data = b'{"choices": ['
+    short = head("200 OK", "Content-Type: application/json", length=len(data) + 100) + data
+    with HostileGateway(lambda x: x.send(short)) as gw:
+        for command in ("chat", "stream", "generation"):
+            argv = [command, "hi"] if command != "generation" else [command, "gen-1"]
+            out = run_cli(tmp_path, gw.base_url, *argv)
+            assert (command, out.code, out.stderr) == (
+                command, 8, "lowrouter: error: answer truncated: the body ended before its announced length\n")
+
+
+def test_a_short_event_stream_is_truncated(tmp_path):
+    data = sse(chunk("Par"), done=False)
+    short = head("200 OK", "Content-Type: text/event-stream", length=len(data) + 50) + data
+    with HostileGateway(lambda x: x.send(short)) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert (out.code, out.stdout) == (8, "Par\n")
+    assert out.stderr.startswith("lowrouter: error: answer truncated")
+
+
+def test_a_dripped_body_is_bounded_by_timeout(tmp_path):
+    stop = threading.Event()
+    data = json_response(completion("x" * 200))
+    with HostileGateway(lambda x: (x.send(data[:200]), drip(x, data[200:], 0.05, stop))) as gw:
+        started = time.monotonic()
+        out = run_cli(tmp_path, gw.base_url, "chat", "--timeout", "0.6", "hi")
+        elapsed = time.monotonic() - started
+        stop.set()
+    assert (out.code, out.stdout) == (8, "")
+    assert out.stderr == "lowrouter: error: no complete answer from 127.0.0.1 within 0.6 s (--timeout)\n"
+    assert elapsed < 2.5
+
+
+def test_dripped_headers_are_a_timeout_never_an_answer(tmp_path):
+    stop = threading.Event()
+    data = head("200 OK", "Content-Type: text/event-stream", *[f"X-Pad-{i}: {'p' * 20}" for i in range(40)])
+    for command in ("chat", "stream"):
+        with HostileGateway(lambda x: drip(x, data, 0.02, stop)) as gw:
+            started = time.monotonic()
+            out = run_cli(tmp_path, gw.base_url, command, "--timeout", "0.5", "hi")
+            elapsed = time.monotonic() - started
+            stop.set()
+        what = "complete answer" if command == "chat" else "headers"
+        assert (command, out.code, out.stderr) == (
+            command, 8, f"lowrouter: error: no {what} from 127.0.0.1 within 0.5 s (--timeout)\n")
+        assert elapsed < 2.5
+        stop.clear()
