@@ -34,23 +34,17 @@ def read_new_key(env: Environment) -> str:
     return key
 
 
-def check_key(env: Environment, settings: Settings, key: str, verbose: bool) -> None:
+def check_key(invocation: Invocation, settings: Settings, key: str) -> None:
     """Ask the gateway whether it takes the key (GET /models); AuthError when it does not."""
-    from lowrouter_cli import api
-    from lowrouter_cli.chat import build_transport
-
-    transport = build_transport(env, _with_key(settings, key), verbose=verbose)
-    try:
-        api.list_models(transport)
-    finally:
-        transport.close()
+    with invocation.client(settings, api_key=key) as client:
+        client.list_models()
 
 
 def login(invocation: Invocation, *, verify: bool) -> None:
     env = invocation.env
     key = read_new_key(env)
     if verify:
-        check_key(env, invocation.settings(), key, invocation.verbose)
+        check_key(invocation, invocation.settings(), key)
     path = store.write_key(env, key)
     messages.notice(env, f"stored key {mask(key)} in {path}" + ("" if verify else " (not checked: --no-verify)"))
     if env.getenv("LOWROUTER_API_KEY"):
@@ -58,7 +52,7 @@ def login(invocation: Invocation, *, verify: bool) -> None:
 
 
 def status(invocation: Invocation, *, verify: bool) -> None:
-    env, settings, verbose = invocation.env, invocation.settings(), invocation.verbose
+    env, settings = invocation.env, invocation.settings()
     if not settings.api_key:
         raise AuthError("no API key: set LOWROUTER_API_KEY, or store one with `lowrouter auth login`")
     source = ("environment (LOWROUTER_API_KEY)" if settings.api_key_source == "LOWROUTER_API_KEY"
@@ -67,7 +61,7 @@ def status(invocation: Invocation, *, verify: bool) -> None:
     accepted = None
     if verify:
         try:
-            check_key(env, settings, settings.api_key, verbose)
+            check_key(invocation, settings, settings.api_key)
             accepted = True
         except AuthError:
             accepted = False
@@ -86,12 +80,6 @@ def logout(env: Environment) -> None:
         messages.notice(env, "no stored key to remove")
     if env.getenv("LOWROUTER_API_KEY"):
         messages.notice(env, "note: LOWROUTER_API_KEY is still set in this shell")
-
-
-def _with_key(settings: Settings, key: str) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, api_key=key)
 
 
 # -- config ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""One function per gateway endpoint; JSON in, plain dataclasses out.
+"""What the gateway sends, parsed: JSON in, plain dataclasses out (client.py sends the requests).
 
 Parsing is forgiving in the direction the contract asks for: unknown fields are ignored, and the
 LowRouter extras (`lowrouter`, `usage.cost`, pricing) may be missing. Fields of the wrong type are
@@ -19,7 +19,7 @@ from lowrouter_cli.errors import (
 )
 from lowrouter_cli import jsontext
 from lowrouter_cli.sse import EventTooLarge, SSEDecoder
-from lowrouter_cli.transport import ByteStream, Transport
+from lowrouter_cli.transport import ByteStream
 
 DEFAULT_MODEL = "lowrouter/auto"
 
@@ -89,15 +89,6 @@ class ChatResult:
     routed: Routed = field(default_factory=Routed)
     generation_id: str | None = None
     raw: Any = None
-
-
-def complete(transport: Transport, request: ChatRequest) -> ChatResult:
-    transport.require_key()
-    response = transport.post_json("chat/completions", request.body())
-    result = parse_completion(response.body)
-    if result.generation_id is None:
-        result.generation_id = response.headers.get("X-LowRouter-Generation-Id")
-    return result
 
 
 def parse_completion(body: Any) -> ChatResult:
@@ -232,20 +223,12 @@ class ChatStream:
             )
 
 
-def open_chat_stream(transport: Transport, request: ChatRequest) -> ChatStream:
-    transport.require_key()
-    return ChatStream(transport.open_stream("chat/completions", request.body(stream=True)))
-
-
-def list_models(transport: Transport, etag: str | None = None) -> tuple[int, Any, str | None]:
-    """GET /models, revalidating with If-None-Match: (status, body or None on 304, ETag)."""
-    transport.require_key()
-    response = transport.get_json("models", {"If-None-Match": etag} if etag else None)
-    if response.status != 304 and not is_model_list(response.body):
-        # Nothing else may reach the cache: every later run and TAB press would read it.
+def check_model_list(status: int, body: Any) -> None:
+    """GET /models must give a list of models (or a 304): nothing else may reach the cache, which
+    every later run and TAB press would read."""
+    if status != 304 and not is_model_list(body):
         raise GatewayError("malformed response: GET /models did not return a list of models "
-                           '({"data": [{"id": "..."}, ...]})', status=response.status)
-    return response.status, response.body, response.headers.get("ETag")
+                           '({"data": [{"id": "..."}, ...]})', status=status)
 
 
 def is_model_list(body: Any) -> bool:
@@ -253,12 +236,8 @@ def is_model_list(body: Any) -> bool:
     return isinstance(data, list) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data)
 
 
-def get_generation(transport: Transport, generation_id: str) -> Any:
-    """GET /generation/{id}: the record inside `data` (the whole body if there is no `data`)."""
-    from urllib.parse import quote
-
-    transport.require_key()
-    body = transport.get_json(f"generation/{quote(generation_id, safe='')}").body
+def parse_generation(body: Any) -> Any:
+    """GET /generation/{id}'s body: the record inside `data` (the whole body if there is no `data`)."""
     return body["data"] if isinstance(body, dict) and isinstance(body.get("data"), dict) else body
 
 

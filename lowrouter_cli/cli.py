@@ -169,7 +169,7 @@ def generation(
     json: Annotated[bool, typer.Option("--json", help="Print the record (or the history) as JSON.")] = False,
 ) -> None:
     """Show what a generation cost: tokens, money, energy and CO2e, and how it was routed."""
-    from lowrouter_cli.models_job import run_generation
+    from lowrouter_cli.generation_job import run_generation
 
     run_generation(invocation, generation_id, wait=wait, list_=list_, as_json=json)
 

@@ -16,6 +16,10 @@ from typing import Callable, Mapping, TextIO
 
 from lowrouter_cli.paths import APP_NAME
 
+# An Environment built without folders has none: reading finds nothing and writing fails with a
+# warning, rather than landing in whatever the working directory happens to be.
+NO_FOLDER = Path(os.devnull)
+
 
 @dataclass
 class Environment:
@@ -26,9 +30,9 @@ class Environment:
     stdout_isatty: bool = False
     stderr_isatty: bool = False
     environ: Mapping[str, str] = field(default_factory=dict)
-    config_dir: Path = Path(".")
-    cache_dir: Path = Path(".")
-    data_dir: Path = Path(".")
+    config_dir: Path = NO_FOLDER
+    cache_dir: Path = NO_FOLDER
+    data_dir: Path = NO_FOLDER
     color: str = "auto"  # auto | always | never, from --color
     monotonic: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time

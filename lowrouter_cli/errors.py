@@ -103,6 +103,16 @@ class OutputClosed(Exception):
     """The reader of stdout went away (`| head`): stop quietly (exit 141, like SIGPIPE)."""
 
 
+def translated(error: BaseException) -> BaseException:
+    """The one translation of Ctrl-C and a closed stdout into our exceptions (Typer would turn
+    them into a silent 130 and an exit 1); anything else comes back as it is."""
+    if isinstance(error, KeyboardInterrupt):
+        return Interrupted("interrupted")
+    if isinstance(error, BrokenPipeError):
+        return OutputClosed()
+    return error
+
+
 def error_class_for_status(status: int) -> type[LowRouterError]:
     """The error class an HTTP status maps to (the exit-code table in the README)."""
     if status in (401, 403):

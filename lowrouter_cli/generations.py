@@ -3,16 +3,19 @@ keep the local history that `generation last` and `--list` read."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from lowrouter_cli import api, store
+from lowrouter_cli import store
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import RequestRejected, UsageError
+
+if TYPE_CHECKING:
+    from lowrouter_cli.client import Client
 
 TOLERANCE = 0.01  # the gateway rounds: flag only what is off by more than 1%
 
 
-def fetch(env: Environment, transport: Any, generation_id: str, wait: float | None,
+def fetch(env: Environment, client: Client, generation_id: str, wait: float | None,
           announce: Callable[[str], None]) -> Any:
     """The record; with `wait`, poll with backoff while it answers 404 (it appears a moment
     after the answer), up to `wait` seconds."""
@@ -20,7 +23,7 @@ def fetch(env: Environment, transport: Any, generation_id: str, wait: float | No
     delay = 0.25
     while True:
         try:
-            return api.get_generation(transport, generation_id)
+            return client.get_generation(generation_id)
         except RequestRejected as error:
             if error.status != 404 or wait is None or env.monotonic() + delay > deadline:
                 if error.status == 404 and wait:

@@ -4,10 +4,13 @@ options shared by every command. Jobs ask it for Settings and a Client; nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.settings import Settings
+
+if TYPE_CHECKING:
+    from lowrouter_cli.client import Client
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,26 @@ class Invocation:
             stored_key = store.read_stored_key(env, lambda message: messages.notice(env, message))
         return resolve(env, store.read_config(env), stored_key, base_url=self.base_url, timeout=self.timeout,
                        **options)
+
+    def client(self, settings: Settings, *, api_key: str | None = None) -> "Client":
+        """A Client for the gateway in `settings` (with `api_key` instead of the configured one,
+        for checking a new key); retry notices, and with -v the wire log, go to stderr."""
+        from lowrouter_cli.client import Client
+        from lowrouter_cli.render import messages
+        from lowrouter_cli.transport import Transport
+
+        env = self.env
+        return Client(Transport(
+            settings.base_url,
+            api_key if api_key is not None else settings.api_key,
+            timeout=settings.timeout,
+            announce=lambda message: messages.notice(env, message),
+            log=(lambda message: _verbose_line(env, message)) if self.verbose else None,
+            sleep=env.sleep,
+            wall_clock=env.wall_clock,
+        ))
+
+
+def _verbose_line(env: Environment, message: str) -> None:
+    env.stderr.write(message + "\n")
+    env.stderr.flush()

@@ -189,7 +189,7 @@ def read_config(env: Environment) -> dict[str, Any]:
     path = config_path(env)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no file, or no folder (context.NO_FOLDER)
         return {}
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None

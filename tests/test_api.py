@@ -5,6 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from lowrouter_cli import api
 from lowrouter_cli.errors import GatewayError, LowRouterError, RateLimited, TruncatedAnswer
+from lowrouter_cli.client import Client
 from lowrouter_cli.transport import Transport
 
 from conftest import TEST_KEY
@@ -123,8 +124,8 @@ def test_random_json_answers_end_in_a_result_or_our_error(body):
 
 
 def test_complete_against_the_emulator(emulator):
-    transport = Transport(emulator.base_url, TEST_KEY)
-    result = api.complete(transport, api.ChatRequest(model="lowrouter/auto", prompt="hi"))
-    assert "LowRouter emulator" in result.text and result.generation_id.startswith("gen-")
-    stream = api.open_chat_stream(transport, api.ChatRequest(model="lowrouter/auto", prompt="hi"))
-    assert "".join(c.text for c in stream) == result.text
+    with Client(Transport(emulator.base_url, TEST_KEY)) as client:
+        result = client.complete(api.ChatRequest(model="lowrouter/auto", prompt="hi"))
+        assert "LowRouter emulator" in result.text and result.generation_id.startswith("gen-")
+        with client.stream(api.ChatRequest(model="lowrouter/auto", prompt="hi")) as stream:
+            assert "".join(c.text for c in stream) == result.text

@@ -5,6 +5,7 @@ import pytest
 
 from lowrouter_cli import catalog, generations, store
 from lowrouter_cli.emulator.scenarios import MODELS
+from lowrouter_cli.client import Client
 from lowrouter_cli.errors import NetworkError, RequestRejected
 
 from conftest import TEST_KEY
@@ -135,13 +136,13 @@ def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
                 raise RequestRejected("not found", status=404)
             return type("R", (), {"body": {"data": {"id": "gen-1"}}})()
 
-    assert generations.fetch(env, Late(), "gen-1", 5, lambda m: None) == {"id": "gen-1"}
+    assert generations.fetch(env, Client(Late()), "gen-1", 5, lambda m: None) == {"id": "gen-1"}
     assert sleeps == [0.25, 0.5, 1.0]
     now[0] = 0.0
     with pytest.raises(RequestRejected, match="waited 1 s"):
-        generations.fetch(env, Late(), "gen-1", 1, lambda m: None)
+        generations.fetch(env, Client(Late()), "gen-1", 1, lambda m: None)
     with pytest.raises(RequestRejected):
-        generations.fetch(env, Late(), "gen-1", None, lambda m: None)
+        generations.fetch(env, Client(Late()), "gen-1", None, lambda m: None)
 
 
 def history_lines(count, start=0):

@@ -1,7 +1,7 @@
 import json
 
 from lowrouter_cli import api, catalog, store
-from lowrouter_cli.chat import _cost
+from lowrouter_cli.exchange import exchange_cost as _cost
 from lowrouter_cli.emulator.scenarios import MODELS, choose_route, generation_record
 from lowrouter_cli.render.messages import Footer, print_footer
 from lowrouter_cli.render.tables import print_generation, print_models

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import Interrupted, OutputClosed
+from lowrouter_cli.errors import translated
 from lowrouter_cli.invocation import Invocation
 
 
@@ -81,10 +81,8 @@ def with_shared_options(command: Callable[..., None]) -> Callable[..., None]:
         shared = {name: options.pop(name) for name in _SHARED_NAMES}
         try:
             return command(_invocation(ctx, shared), **options)
-        except KeyboardInterrupt:  # Typer would turn these into a silent 130 and an exit 1
-            raise Interrupted("interrupted") from None
-        except BrokenPipeError:
-            raise OutputClosed() from None
+        except (KeyboardInterrupt, BrokenPipeError) as error:
+            raise translated(error) from None
 
     return _with_signature(wrapper, list(inspect.signature(command, eval_str=True).parameters.values())[1:])
 
