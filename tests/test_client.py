@@ -107,7 +107,7 @@ def test_every_prompt_command_ends_in_one_history_line_and_a_footer(tmp_path, em
     assert run(env, ["--color", "never", command, "hi"]) == ExitCode.OK
     [entry] = history(tmp_path)
     assert entry["outcome"] == "ok" and entry["completion_tokens"] > 0
-    footer = env.stderr.getvalue().strip().splitlines()[-1]
+    footer = " ".join(env.stderr.getvalue().split())
     assert footer.startswith("openai/gpt-4o-mini · ") and footer.endswith(entry["generation_id"])
 
 
