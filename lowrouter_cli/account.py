@@ -9,13 +9,11 @@ from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import AuthError, UsageError
 from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render import messages
-from lowrouter_cli.settings import CONFIG_KEYS, Settings, config_value
+from lowrouter_cli.render.safe_text import field_text
+from lowrouter_cli.settings import CONFIG_KEYS, Settings, check_key_text, config_value
 
 
-def mask(key: str) -> str:
-    """Enough to tell keys apart, never enough to use one: `sk-lr-…abcd`."""
-    prefix = "sk-lr-" if key.startswith("sk-lr-") else key[:3]
-    return f"{prefix}…{key[-4:]}" if len(key) > len(prefix) + 8 else f"{prefix}…"
+mask = messages.mask_key
 
 
 def read_new_key(env: Environment) -> str:
@@ -31,6 +29,7 @@ def read_new_key(env: Environment) -> str:
                          "printf %s \"$KEY\" | lowrouter auth login")
     if any(c.isspace() for c in key):
         raise UsageError("that key has spaces in it: check what was pasted")
+    check_key_text(env, key, "the input")
     return key
 
 
@@ -57,7 +56,8 @@ def status(invocation: Invocation, *, verify: bool) -> None:
         raise AuthError("no API key: set LOWROUTER_API_KEY, or store one with `lowrouter auth login`")
     source = ("environment (LOWROUTER_API_KEY)" if settings.api_key_source == "LOWROUTER_API_KEY"
               else settings.api_key_source)
-    lines = [f"key: {mask(settings.api_key)}", f"source: {source}", f"gateway: {settings.base_url}"]
+    lines = [f"key: {mask(settings.api_key)}", f"source: {field_text(source)}",
+             f"gateway: {field_text(settings.base_url)}"]
     accepted = None
     if verify:
         try:
@@ -90,7 +90,7 @@ def config_get(env: Environment, key: str) -> None:
     value = store.read_config(env).get(key)
     if value is None:
         raise UsageError(f"{key} is not set in {store.config_path(env)}")
-    env.stdout.write(f"{value}\n")
+    env.stdout.write(f"{field_text(value)}\n")
 
 
 def config_set(env: Environment, key: str, text: str) -> None:
@@ -111,10 +111,10 @@ def config_list(env: Environment, as_json: bool) -> None:
     if as_json:
         import json
 
-        env.stdout.write(json.dumps(values, indent=2) + "\n")
+        env.stdout.write(json.dumps(values, indent=2, default=str) + "\n")
         return
     for key in sorted(values):
-        env.stdout.write(f"{key} = {values[key]}\n")
+        env.stdout.write(f"{field_text(key)} = {field_text(values[key])}\n")
 
 
 def config_path(env: Environment) -> None:

@@ -37,6 +37,7 @@ class Environment:
     monotonic: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    secrets: list[str] = field(default_factory=list)  # masked in every message (the key in use)
 
     @classmethod
     def from_os(cls) -> "Environment":

@@ -47,12 +47,8 @@ class Invocation:
             api_key if api_key is not None else settings.api_key,
             timeout=settings.timeout,
             announce=lambda message: messages.notice(env, message),
-            log=(lambda message: _verbose_line(env, message)) if self.verbose else None,
+            log=(lambda message: messages.verbose(env, message)) if self.verbose else None,
             sleep=env.sleep,
             wall_clock=env.wall_clock,
+            environ=env.environ,
         ))
-
-
-def _verbose_line(env: Environment, message: str) -> None:
-    env.stderr.write(message + "\n")
-    env.stderr.flush()

@@ -35,8 +35,10 @@ def config_value(key: str, text: str) -> Any:
         return _positive_number(text, key, "the command line")
     if not text.strip():
         raise UsageError(f"{key} can't be empty; use `lowrouter config unset {key}`")
-    if key == "base_url" and not text.startswith(("http://", "https://")):
-        raise UsageError(f"base_url must start with https:// (or http:// for loopback), not {text!r}")
+    if key == "base_url":
+        from lowrouter_cli.urls import check_base_url
+
+        check_base_url(text)  # the same rule as for every request
     return text
 
 
@@ -72,11 +74,25 @@ def resolve(
         if name in NUMERIC and value is not None:
             value = _positive_number(value, name, origin)
         values[name] = value
+    from lowrouter_cli.urls import check_base_url
+
+    check_base_url(values["base_url"])
     api_key, source = env.getenv("LOWROUTER_API_KEY"), "LOWROUTER_API_KEY"
     if api_key is None and stored_key is not None:
         api_key, source = stored_key
-    return Settings(**values, api_key=api_key.strip() if api_key else None,
-                    api_key_source=source if api_key else None)
+    api_key = api_key.strip() if api_key else None
+    if api_key:
+        check_key_text(env, api_key, source)
+    return Settings(**values, api_key=api_key, api_key_source=source if api_key else None)
+
+
+def check_key_text(env: Environment, key: str, source: str) -> None:
+    """A key is printable ASCII without spaces; anything else is refused before it could reach a
+    header or a message, and the message shows none of it. The key is then masked everywhere."""
+    if not all("!" <= c <= "~" for c in key):
+        raise UsageError(f"the API key from {source} contains control, space or non-ASCII characters: "
+                         "check what was stored or pasted")
+    env.secrets.append(key)
 
 
 def _positive_number(value: Any, name: str, origin: str) -> float:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import email.utils
 import http.client
-import ipaddress
 import json
+import os
 import random
 import re
 import select
@@ -43,6 +43,14 @@ from lowrouter_cli.errors import (
 from lowrouter_cli.jsontext import MAX_JSON_BYTES, MiB, TooLarge, loads_or_none
 
 ERROR_BODY_BYTES = 1 * MiB  # enough for any error message; the rest of an error body is dropped
+from lowrouter_cli.urls import (
+    check_base_url,
+    check_key_destination,
+    choose_proxy,
+    is_loopback,  # noqa: F401 - part of this module's interface
+    next_hop,
+    shown_proxy,
+)
 
 CONNECT_TIMEOUT = 10.0
 MAX_RETRY_AFTER = 20.0
@@ -98,16 +106,6 @@ def retry_delay(
 
 def format_delay(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def snippet(body: bytes, limit: int = 80) -> str:
@@ -231,8 +229,10 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.environ = os.environ if environ is None else environ
         self.api_key = api_key
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -246,14 +246,14 @@ class Transport:
         self._check_base_url()
 
     def _check_base_url(self) -> None:
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"invalid base URL {self.base_url!r}: expected http(s)://host/path")
-        if self.api_key and parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise UsageError(
-                f"refusing to send the API key over plain http:// to {parts.hostname}: "
-                "anyone on the network could read it; use https:// (http is allowed only to loopback)"
-            )
+        origin = check_base_url(self.base_url)
+        if self.api_key:
+            check_key_destination(origin)
+        # Every request goes to this origin (redirects elsewhere are refused): one proxy decision.
+        self.proxy, self.proxy_variable = choose_proxy(origin, self.environ)
+        if self.proxy and self.api_key and origin.scheme == "http" and not self.proxy.startswith("https:"):
+            raise UsageError(f"refusing to send the API key in clear text through the proxy "
+                             f"{shown_proxy(self.proxy)} ({self.proxy_variable})")
 
     @property
     def session(self) -> requests.Session:
@@ -261,6 +261,11 @@ class Transport:
             session = requests.Session()
             session.mount("http://", _FinalResponseAdapter())
             session.mount("https://", _FinalResponseAdapter())
+            # No netrc, no environment-chosen credentials: proxies and the CA bundle are taken
+            # from the environment deliberately, below and in _check_base_url.
+            session.trust_env = False
+            session.proxies = {"http": self.proxy, "https": self.proxy} if self.proxy else {}
+            session.verify = self.environ.get("REQUESTS_CA_BUNDLE") or self.environ.get("CURL_CA_BUNDLE") or True
             session.headers["User-Agent"] = f"lowrouter-cli/{__version__}"
             session.headers["Accept-Encoding"] = accept_encoding()
             if self.api_key:
@@ -331,10 +336,12 @@ class Transport:
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             send_headers["Content-Type"] = "application/json"
-        retry_number = 0
+        retry_number = redirects = 0
         while True:
             started = time.monotonic()
             self._log(f"> {method} {url}")
+            if self.proxy:
+                self._log(f"> (through the proxy {shown_proxy(self.proxy)}, from {self.proxy_variable})")
             if self.log:
                 for name, value in {**self.session.headers, **send_headers}.items():
                     self._log(f"> {name}: {redact_header(name, value)}")
@@ -351,7 +358,7 @@ class Transport:
                         headers=send_headers,
                         stream=True,
                         timeout=(self.connect_timeout, self.timeout),
-                        allow_redirects=True,
+                        allow_redirects=False,  # followed below, by our rules
                     )
                     if not stream or response.status_code >= 400:
                         self._read_body(response, MAX_JSON_BYTES if response.status_code < 400 else ERROR_BODY_BYTES)
@@ -369,6 +376,11 @@ class Transport:
             if self.log:
                 for name, value in response.headers.items():
                     self._log(f"< {name}: {value}")
+            if 300 <= response.status_code < 400 and response.status_code != 304:
+                response.close()
+                url = next_hop(method, url, response.status_code, response.headers.get("Location"), redirects)
+                redirects += 1
+                continue
             if response.status_code < 400:
                 return response
             error = self._status_error(response)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.render.safe_text import json_dumps, terminal_text
 
 
 def print_answer(env: Environment, text: str) -> None:
@@ -13,13 +13,13 @@ def print_answer(env: Environment, text: str) -> None:
         from lowrouter_cli.render.console import make_console
         from lowrouter_cli.render.markdown import make_markdown
 
-        make_console(env).print(make_markdown(text), crop=False)  # long code lines stay whole
+        make_console(env).print(make_markdown(terminal_text(text)), crop=False)  # long code lines stay whole
         return
     write_text(env, text if text.endswith("\n") else text + "\n")
 
 
 def print_json(env: Environment, body: Any) -> None:
-    write_text(env, json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    write_text(env, json_dumps(body, indent=2) + "\n")
 
 
 def write_text(env: Environment, text: str) -> None:

@@ -4,6 +4,10 @@ rich's code blocks are indented one column and hard-wrapped at the screen's edge
 `curl … | jq` line copied from the terminal comes back as two broken lines. Here a code block is
 printed flush left, line for line: a line longer than the screen runs past the edge for the
 terminal to soft-wrap, and copies as the one line it is. (Imported only when rendering.)
+
+Links are never terminal hyperlinks: `[https://bank.example](https://evil.example)` would show the
+bank's address and open the other; each link shows its target after its text instead. The source
+has passed through safe_text.terminal_text already.
 """
 
 from __future__ import annotations
@@ -38,4 +42,4 @@ class CopyableMarkdown(Markdown):
 
 
 def make_markdown(source: str) -> Markdown:
-    return CopyableMarkdown(source)
+    return CopyableMarkdown(source, hyperlinks=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.render.numbers import format_cost
+from lowrouter_cli.render.safe_text import field_text
 
 PROG = "lowrouter"
 
@@ -64,7 +65,8 @@ def print_footer(env: Environment, footer: Footer) -> None:
         return
     from lowrouter_cli.render.console import terminal_columns
 
-    text = "\n".join(footer.lines(terminal_columns(env)))
+    # The whole footer is dim: plain placeholders for what the gateway sent.
+    text = "\n".join(field_text(_masked(env, line)) for line in footer.lines(terminal_columns(env)))
     if not text:
         return
     if env.styled(True):
@@ -83,18 +85,42 @@ def error_line(env: Environment, message: str) -> None:
     _line(env, "error: " + message, "31")
 
 
+def verbose(env: Environment, message: str) -> None:
+    """A -v line (request, headers, status): what the server sent is shown, never obeyed."""
+    _write(env, field_text(_masked(env, message), dim=env.styled(env.stderr_isatty)) + "\n")
+
+
+def mask_key(key: str) -> str:
+    """Enough to tell keys apart, never enough to use one: `sk-lr-…abcd`."""
+    prefix = "sk-lr-" if key.startswith("sk-lr-") else key[:3]
+    return f"{prefix}…{key[-4:]}" if len(key) > len(prefix) + 8 else f"{prefix}…"
+
+
 # Anything shaped like an API key is masked in every line we print, wherever it came from
 # (a key pasted as an argument would otherwise come back in click's "unexpected argument").
 _KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z]{0,3}-?)[A-Za-z0-9_-]{8,}([A-Za-z0-9]{4})\b")
 
 
+def _masked(env: Environment, text: str) -> str:
+    """The key in use, whatever its shape (a gateway may echo it), and anything key-shaped."""
+    for secret in env.secrets:
+        if len(secret) >= 4 and secret in text:
+            text = text.replace(secret, mask_key(secret))
+    return _KEY_SHAPED.sub(r"\1…\2", text)
+
+
 def _line(env: Environment, message: str, colour: str) -> None:
-    text = _KEY_SHAPED.sub(r"\1…\2", " ".join(message.split()))
+    styled = env.styled(env.stderr_isatty)
+    text = field_text(_masked(env, " ".join(message.split())), dim=styled)
+    if styled and not env.no_color:
+        _write(env, f"\x1b[{colour}m{PROG}:\x1b[0m {text}\n")
+    else:
+        _write(env, f"{PROG}: {text}\n")
+
+
+def _write(env: Environment, text: str) -> None:
     try:
-        if env.styled(env.stderr_isatty) and not env.no_color:
-            env.stderr.write(f"\x1b[{colour}m{PROG}:\x1b[0m {text}\n")
-        else:
-            env.stderr.write(f"{PROG}: {text}\n")
+        env.stderr.write(text)
         env.stderr.flush()
     except (OSError, ValueError):
         pass  # stderr is gone: nothing more we can say

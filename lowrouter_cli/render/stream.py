@@ -4,10 +4,10 @@ terminal). rich never stands between a token and a pipe. Pipes are flushed once 
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.render.safe_text import PieceByPiece, json_dumps
 
 
 class StreamWriter(Protocol):
@@ -46,6 +46,24 @@ class RawText:
         self._ends_line = text.endswith("\n")
 
 
+class TerminalRawText(RawText):
+    """--raw on a terminal: the tokens as they come, with controls shown instead of obeyed."""
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        self._safe = PieceByPiece(dim=env.styled(True))
+
+    def write(self, chunk: Any) -> None:
+        if chunk.text:
+            self._emit(self._safe.feed(chunk.text))
+
+    def finish(self) -> None:
+        held = self._safe.end()
+        if held:
+            self._emit(held)
+        super().finish()
+
+
 class JSONLines:
     """One JSON object per event, as received: for jq."""
 
@@ -54,7 +72,7 @@ class JSONLines:
 
     def write(self, chunk: Any) -> None:
         payload = chunk.payload if chunk.payload is not None else chunk.data
-        self._stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self._stream.write(json_dumps(payload) + "\n")
 
     def flush(self) -> None:
         self._stream.flush()
@@ -69,20 +87,25 @@ class LiveText:
         from lowrouter_cli.render.live_markdown import LiveMarkdown
 
         self._markdown = LiveMarkdown(make_console(env), env.monotonic)
+        self._safe = PieceByPiece()  # the live renderer only ever sees sanitized text
 
     def write(self, chunk: Any) -> None:
-        self._markdown.write(chunk.text)
+        if chunk.text:
+            self._markdown.write(self._safe.feed(chunk.text))
 
     def flush(self) -> None:
         pass  # the live view draws on its own clock
 
     def finish(self) -> None:
+        self._markdown.write(self._safe.end())
         self._markdown.finish()
 
 
 def stream_writer(env: Environment, *, as_json: bool, raw: bool) -> StreamWriter:
     if as_json:
         return JSONLines(env)
-    if raw or not env.stdout_isatty:
-        return RawText(env)
+    if not env.stdout_isatty:
+        return RawText(env)  # a pipe: byte-exact
+    if raw:
+        return TerminalRawText(env)
     return LiveText(env)

@@ -9,6 +9,7 @@ from lowrouter_cli.catalog import Model
 from lowrouter_cli.context import Environment
 from lowrouter_cli.generations import dig
 from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price
+from lowrouter_cli.render.safe_text import field_text, rich_text
 
 MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
 HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
@@ -21,10 +22,9 @@ def _model_row(model: Model) -> list[str]:
 
 
 def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
-    clean = lambda cell: " ".join(str(cell).split())  # noqa: E731 - tabs or newlines would break columns
     env.stdout.write("\t".join(header) + "\n")
-    for row in rows:
-        env.stdout.write("\t".join(clean(cell) for cell in row) + "\n")
+    for row in rows:  # a tab or newline inside a cell is escaped: it would forge a column or a row
+        env.stdout.write("\t".join(field_text(cell) for cell in row) + "\n")
     env.stdout.flush()
 
 
@@ -37,7 +37,7 @@ def _table(env: Environment, title: str | None, header: tuple[str, ...], rows: l
     for name in header:
         table.add_column(name, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(rich_text(cell, one_line=True) for cell in row))
     make_console(env).print(table)
 
 
@@ -125,10 +125,10 @@ def _attempt_text(attempt: dict[str, Any]) -> str:
 
 def print_generation(env: Environment, record: Any, problems: list[str]) -> None:
     if not env.stdout_isatty:
-        lines = [f"{k}: {v}" for k, v in generation_summary(record)]
-        lines += [f"eco.{k.replace(' ', '_').lower()}: {v}" for k, v in eco_pairs(record)]
-        lines += [f"eco.check: {p}" for p in problems]
-        lines += [f"attempt: {_attempt_text(a)}" for a in attempts_of(record)]
+        lines = [f"{k}: {field_text(v)}" for k, v in generation_summary(record)]
+        lines += [f"eco.{k.replace(' ', '_').lower()}: {field_text(v)}" for k, v in eco_pairs(record)]
+        lines += [f"eco.check: {field_text(p)}" for p in problems]
+        lines += [f"attempt: {field_text(_attempt_text(a))}" for a in attempts_of(record)]
         env.stdout.write("\n".join(lines) + "\n")
         env.stdout.flush()
         return
@@ -144,31 +144,34 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
     # must copy whole (a line wider than the screen is left to the terminal to soft-wrap).
     summary = generation_summary(record)
     if summary and summary[0][0] == "id":  # the id heads the view, alone on its line
-        console.print(summary.pop(0)[1], style="bold", soft_wrap=True)
+        console.print(rich_text(summary.pop(0)[1], one_line=True), style="bold", soft_wrap=True)
     keys = max((len(key) for key, _ in summary), default=0)
     for key, value in summary:
-        console.print(f"{key.replace('_', ' '):<{keys}}  {value}", soft_wrap=True)
+        console.print(f"{key.replace('_', ' '):<{keys}}  ", rich_text(value, one_line=True), sep="", soft_wrap=True)
     parts: list[Any] = []
     eco = eco_pairs(record)
     if eco:
         grid = Table.grid(padding=(0, 2))
         for key, value in eco:
-            grid.add_row(key, value)
-        body: list[Any] = [grid] + [f"⚠ {p}" for p in problems]
+            grid.add_row(key, rich_text(value, one_line=True))
+        body: list[Any] = [grid] + [rich_text(f"⚠ {p}", one_line=True) for p in problems]
         parts.append(Panel(Group(*body), title="eco", border_style="red" if problems else "green", expand=False))
     trace = dig(record, "lowrouter", "routing_trace")
     if isinstance(trace, dict):
-        tree = Tree(f"routing ({trace.get('strategy', '?')}, requested {trace.get('requested', '?')})")
+        tree = Tree(rich_text(f"routing ({trace.get('strategy', '?')}, requested {trace.get('requested', '?')})",
+                              one_line=True))
         constraints = trace.get("constraints")
         if isinstance(constraints, dict):
             given = ", ".join(f"{k}={v}" for k, v in constraints.items() if v is not None) or "none"
-            tree.add(f"constraints: {given}")
+            tree.add(rich_text(f"constraints: {given}", one_line=True))
         candidates = tree.add("candidates")
         for candidate in trace.get("candidates") or []:
             if isinstance(candidate, dict):
-                candidates.add(f"{candidate.get('provider')}/{candidate.get('region')} score {candidate.get('score')}")
+                candidates.add(rich_text(f"{candidate.get('provider')}/{candidate.get('region')} "
+                                         f"score {candidate.get('score')}", one_line=True))
         attempts = tree.add("attempts")
         for attempt in attempts_of(record):
-            attempts.add(("→ " if attempt.get("selected") else "  ") + _attempt_text(attempt))
+            attempts.add(rich_text(("→ " if attempt.get("selected") else "  ") + _attempt_text(attempt),
+                                   one_line=True))
         parts.append(tree)
     console.print(Group(*parts))
