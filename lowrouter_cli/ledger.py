@@ -1,0 +1,443 @@
+"""The ledger: one SQLite database in the user data folder with a row for every exchange.
+
+Opened only when something is recorded or read (sqlite3 is imported here and nowhere else), with
+care: the file is created 0600 without following a symbolic link, runs in WAL mode with a busy
+timeout so that many concurrent runs all get their row in, and carries a schema version that
+`_MIGRATIONS` brings up to date (the first one imports the old history.jsonl once).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import secrets
+import sqlite3
+import stat
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from lowrouter_cli.context import Environment
+
+FILE_NAME = "ledger.db"
+OFF_MARKER = "logs-off"  # its presence turns logging off for every run (`lowrouter logs off`)
+BUSY_TIMEOUT = 5.0  # seconds a write waits for another run's write; each holds the lock ~1 ms
+MAX_TEXT = 16 * 1024 * 1024  # longest prompt, answer or record kept, in characters
+MAX_INT = 2**62
+
+# The outcome column holds one of these words (README, "Files").
+OUTCOMES = ("ok", "cancelled", "terminated", "output_closed", "auth_failed", "rejected", "rate_limited",
+            "route_unavailable", "gateway_error", "truncated", "network_error", "error")
+
+
+class LedgerError(Exception):
+    """The ledger can't be opened or read: the message is one line, naming the file."""
+
+
+@dataclass
+class Exchange:
+    """One row: what was asked, what came back, where it ran, and what it cost."""
+
+    conversation_id: str
+    prompt: str
+    outcome: str = "ok"
+    time: str = ""  # ISO 8601 UTC with microseconds ("2026-11-26T00:21:25.123456Z"); sorts as text
+    base_url: str | None = None
+    requested_model: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    region: str | None = None
+    route_region: str | None = None
+    route_provider: str | None = None
+    system: str | None = None
+    answer: str | None = None
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    exit_code: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cost_usd: str | None = None  # exact decimal string, never a float
+    latency_ms: int | None = None
+    ttft_ms: int | None = None
+    generation_id: str | None = None
+    energy_wh: float | None = None
+    it_energy_wh: float | None = None
+    pue: float | None = None
+    co2e_g: float | None = None
+    grid_zone: str | None = None
+    grid_intensity_g_per_kwh: float | None = None
+    routing_trace: str | None = None  # JSON text of the generation record's routing trace
+    record: str | None = None  # JSON text of the whole generation record, once fetched
+    imported: int = 0  # 1 for rows imported from history.jsonl (no text)
+    id: int | None = None
+
+
+COLUMNS = tuple(f.name for f in fields(Exchange) if f.name != "id")
+_TEXT = {f.name for f in fields(Exchange) if "str" in str(f.type)}
+_INT = {f.name for f in fields(Exchange) if "int" in str(f.type)}
+_FLOAT = {f.name for f in fields(Exchange) if "float" in str(f.type)}
+
+
+# -- names, switches, small helpers -----------------------------------------------------------------
+
+
+def ledger_path(env: Environment) -> Path:
+    return env.data_dir / FILE_NAME
+
+
+def logging_enabled(env: Environment, no_log: bool = False) -> bool:
+    """Off for this run (--no-log), for the environment (LOWROUTER_NO_LOG, or the older
+    LOWROUTER_NO_HISTORY), or for every run (`lowrouter logs off`)."""
+    if no_log:
+        return False
+    for variable in ("LOWROUTER_NO_LOG", "LOWROUTER_NO_HISTORY"):
+        if (env.getenv(variable) or "").lower() in ("1", "true", "yes", "on"):
+            return False
+    return not os.path.lexists(env.data_dir / OFF_MARKER)
+
+
+def set_logging(env: Environment, on: bool) -> None:
+    marker = env.data_dir / OFF_MARKER
+    if on:
+        try:
+            marker.unlink()
+        except FileNotFoundError:
+            pass
+        return
+    env.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
+
+
+def new_conversation_id() -> str:
+    """Ten characters of [0-9a-z]: short enough to type, random enough never to collide."""
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def utc_time(wall_clock: float) -> str:
+    moment = datetime.datetime.fromtimestamp(wall_clock, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def cost_text(value: Any) -> str | None:
+    """An exact decimal string from a Decimal, or from a float as the JSON wrote it (repr is the
+    shortest text that reads back as the same float); None for anything not finite."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    if not number.is_finite() or abs(number) > 10**12:
+        return None
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def outcome_of(error: BaseException | None) -> str:
+    """The stable word stored for how an exchange ended (OUTCOMES)."""
+    if error is None:
+        return "ok"
+    from lowrouter_cli import errors
+
+    for kind, word in ((errors.Interrupted, "cancelled"), (KeyboardInterrupt, "cancelled"),
+                       (errors.Terminated, "terminated"), (errors.OutputClosed, "output_closed"),
+                       (BrokenPipeError, "output_closed"), (errors.AuthError, "auth_failed"),
+                       (errors.RequestRejected, "rejected"), (errors.RateLimited, "rate_limited"),
+                       (errors.RouteUnavailable, "route_unavailable"), (errors.GatewayError, "gateway_error"),
+                       (errors.TruncatedAnswer, "truncated"), (errors.NetworkError, "network_error")):
+        if isinstance(error, kind):
+            return word
+    return "error"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(name: str, value: Any) -> Any:
+    """Values by type as the column wants them (wrong types become NULL): no lone surrogate (SQLite
+    can't encode one), no integer SQLite can't hold, no NaN."""
+    if value is None:
+        return None
+    if name in _TEXT:
+        if not isinstance(value, str):
+            return None
+        return _SURROGATE.sub("\ufffd", value[:MAX_TEXT])
+    if name in _INT:
+        return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_INT else None
+    if name in _FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        number = float(value) if abs(value) < 1e300 else float("inf")
+        return number if number == number and abs(number) != float("inf") else None
+    return value
+
+
+# -- opening -------------------------------------------------------------------------------------------
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the file 0600 (its folder 0700) without following a link, and refuse anything that
+    is not a regular file of ours; SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as error:
+        if path.is_symlink():
+            raise LedgerError(f"{path} is a symbolic link; not following it") from None
+        raise LedgerError(f"cannot open {path}: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LedgerError(f"{path} is not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise LedgerError(f"{path} belongs to another user")
+        if info.st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.is_symlink():
+            raise LedgerError(f"{side} is a symbolic link; not following it")
+
+
+class Ledger:
+    """An open ledger. Every method raises LedgerError (one line) on a corrupt or locked file."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self.has_fts = False
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self.connection.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+
+    def _error(self, error: sqlite3.Error) -> LedgerError:
+        return LedgerError(f"the ledger {self.path} can't be used: {error}")
+
+    def write(self) -> "_Transaction":
+        """`with ledger.write():` one short transaction that takes the write lock at once, so a
+        busy ledger is waited for (BUSY_TIMEOUT) rather than failed on a lock upgrade."""
+        return _Transaction(self)
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    def insert(self, exchange: Exchange) -> int:
+        values = [_clean(name, getattr(exchange, name)) for name in COLUMNS]
+        with self.write():
+            cursor = self.execute(f"INSERT INTO exchanges ({', '.join(COLUMNS)}) "
+                                  f"VALUES ({', '.join('?' * len(COLUMNS))})", values)
+        exchange.id = cursor.lastrowid
+        return cursor.lastrowid or 0
+
+    def update(self, exchange_id: int, **values: Any) -> None:
+        names = [name for name in values if name in COLUMNS]
+        if not names:
+            return
+        with self.write():
+            self.execute(f"UPDATE exchanges SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                         [_clean(n, values[n]) for n in names] + [exchange_id])
+
+    def select(self, where: str = "", parameters: Any = (), *, order: str = "time DESC, id DESC",
+               limit: int | None = None) -> list[Exchange]:
+        sql = f"SELECT id, {', '.join(COLUMNS)} FROM exchanges"
+        if where:
+            sql += f" WHERE {where}"
+        sql += f" ORDER BY {order}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [row_to_exchange(row) for row in self.execute(sql, parameters).fetchall()]
+
+    def count(self) -> tuple[int, int]:
+        """(exchanges, conversations)."""
+        row = self.execute("SELECT count(*), count(DISTINCT conversation_id) FROM exchanges").fetchone()
+        return int(row[0]), int(row[1])
+
+    # -- conversations ---------------------------------------------------------------------------
+
+    def conversation(self, conversation_id: str) -> list[Exchange]:
+        """Its exchanges, oldest first."""
+        return self.select("conversation_id = ?", (conversation_id,), order="time, id")
+
+    def latest_conversation_id(self) -> str | None:
+        """The conversation of the newest exchange by time, whichever process wrote it."""
+        row = self.execute("SELECT conversation_id FROM exchanges WHERE imported = 0 "
+                           "ORDER BY time DESC, id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def resolve_conversation(self, prefix: str) -> str:
+        """The one conversation id starting with `prefix`; LedgerError naming why otherwise."""
+        if not prefix or not re.fullmatch(r"[0-9A-Za-z_-]+", prefix):
+            raise LedgerError(f"no conversation {prefix!r} in the ledger")
+        rows = self.execute("SELECT DISTINCT conversation_id FROM exchanges WHERE conversation_id >= ? "
+                            "AND conversation_id < ? LIMIT 3", (prefix, prefix + "\U0010ffff")).fetchall()
+        ids = [row[0] for row in rows]
+        if prefix in ids:
+            return prefix
+        if not ids:
+            raise LedgerError(f"no conversation {prefix!r} in the ledger (lowrouter logs lists them)")
+        if len(ids) > 1:
+            raise LedgerError(f"conversation id {prefix!r} is ambiguous ({', '.join(ids[:2])}, …): give more of it")
+        return ids[0]
+
+    def delete_conversation(self, conversation_id: str) -> int:
+        with self.write():
+            return self.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,)).rowcount
+
+    # -- generation records ----------------------------------------------------------------------
+
+    def latest_generation_id(self) -> str | None:
+        row = self.execute("SELECT generation_id FROM exchanges WHERE generation_id IS NOT NULL "
+                           "ORDER BY time DESC, id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def stored_record(self, generation_id: str) -> Any:
+        """The generation record fetched earlier, or None."""
+        row = self.execute("SELECT record FROM exchanges WHERE generation_id = ? AND record IS NOT NULL "
+                           "LIMIT 1", (generation_id,)).fetchone()
+        try:
+            return json.loads(row[0]) if row else None
+        except (ValueError, RecursionError):
+            return None
+
+    def store_record(self, generation_id: str, record: Any) -> bool:
+        """Keep a fetched generation record (eco numbers, routing trace) on its exchange's row;
+        False when no row has that generation id."""
+        values = record_columns(record)
+        with self.write():
+            cursor = self.execute(f"UPDATE exchanges SET {', '.join(f'{n} = ?' for n in values)} "
+                                  "WHERE generation_id = ?", [*values.values(), generation_id])
+        return cursor.rowcount > 0
+
+    def missing_records(self, since: str | None = None, until: str | None = None) -> list[str]:
+        """Generation ids whose record is not stored yet (for `usage` to fetch), newest first."""
+        where, parameters = ["generation_id IS NOT NULL", "record IS NULL"], []
+        if since:
+            where.append("time >= ?")
+            parameters.append(since)
+        if until:
+            where.append("time < ?")
+            parameters.append(until)
+        rows = self.execute(f"SELECT DISTINCT generation_id FROM exchanges WHERE {' AND '.join(where)} "
+                            "ORDER BY time DESC", parameters).fetchall()
+        return [row[0] for row in rows]
+
+
+class _Transaction:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def __enter__(self) -> None:
+        self.ledger.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: Any, *rest: Any) -> None:
+        try:
+            self.ledger.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+        except sqlite3.Error as error:
+            if kind is None:
+                raise self.ledger._error(error) from None
+
+
+def record_columns(record: Any) -> dict[str, Any]:
+    """The columns a generation record fills: its eco numbers, routing trace and the whole of it."""
+    from lowrouter_cli.generations import dig
+
+    eco = dig(record, "lowrouter", "eco")
+    eco = eco if isinstance(eco, dict) else {}
+    trace = dig(record, "lowrouter", "routing_trace")
+    values = {
+        "energy_wh": eco.get("energy_wh"), "it_energy_wh": eco.get("it_energy_wh"), "pue": eco.get("pue"),
+        "co2e_g": eco.get("co2e_g"), "grid_zone": eco.get("grid_zone"),
+        "grid_intensity_g_per_kwh": eco.get("grid_carbon_intensity_g_per_kwh"),
+        "routing_trace": _json_text(trace) if trace is not None else None,
+        "record": _json_text(record),
+    }
+    return {name: _clean(name, value) for name, value in values.items()}
+
+
+def _json_text(value: Any) -> str | None:
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return text if len(text) <= MAX_TEXT else None
+
+
+def row_to_exchange(row: Any) -> Exchange:
+    values = dict(zip(("id", *COLUMNS), row))
+    return Exchange(**values)
+
+
+def open_ledger(env: Environment, *, create: bool = True) -> Ledger | None:
+    """The ledger, migrated to the current schema; None when `create` is false and there is none yet."""
+    path = ledger_path(env)
+    if not create and not os.path.lexists(path):
+        return None
+    _prepare_file(path)
+    try:
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None,
+                                     check_same_thread=False)
+    except sqlite3.Error as error:
+        raise LedgerError(f"cannot open the ledger {path}: {error}") from None
+    ledger = Ledger(connection, path)
+    try:
+        _configure(ledger)
+        from lowrouter_cli.ledger_schema import migrate
+
+        migrate(ledger, env)
+    except BaseException:
+        connection.close()
+        raise
+    return ledger
+
+
+def _configure(ledger: Ledger) -> None:
+    mode = ledger.execute("PRAGMA journal_mode").fetchone()[0]
+    if str(mode).lower() != "wal":
+        ledger.execute("PRAGMA journal_mode = WAL")
+    ledger.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a crash of ours, fast
+    ledger.execute("PRAGMA secure_delete = ON")  # `logs rm` overwrites what it removes
+
+
+# -- recording, the one call every exchange makes ------------------------------------------------------
+
+
+def record(env: Environment, exchange: Exchange, warn: Callable[[str], None]) -> int | None:
+    """Store one exchange; never raises: a failure is one warning line (the answer is already out)."""
+    if not exchange.time:
+        exchange.time = utc_time(env.wall_clock())
+    try:
+        with open_ledger(env) as ledger:  # type: ignore[union-attr]
+            return ledger.insert(exchange)
+    except LedgerError as error:
+        warn(f"warning: not recorded in the ledger: {error}")
+    except (OSError, sqlite3.Error, ValueError, OverflowError) as error:
+        warn(f"warning: not recorded in the ledger {ledger_path(env)}: {error}")
+    return None
+
+
+def read(env: Environment) -> Iterator[Ledger]:
+    """`for ledger in read(env):` the ledger if there is one (nothing when there isn't)."""
+    ledger = open_ledger(env, create=False)
+    if ledger is None:
+        return
+    with ledger:
+        yield ledger
