@@ -24,7 +24,7 @@ _lowrouter() {
         -m|--model) COMPREPLY=($(compgen -W "$(lowrouter __complete-models 2>/dev/null)" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "price context name" -- "$cur")); return ;;
-        --base-url|--max-price|--max-tokens|--provider|--region|--system|--temperature|--timeout|--wait|-s) return ;;
+        --base-url|--cid|--limit|--max-price|--max-tokens|--provider|--region|--system|--temperature|--timeout|--wait|-n|-s) return ;;
     esac
     local words=""
     case "$path" in
@@ -33,16 +33,16 @@ _lowrouter() {
         "auth login") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
         "auth logout") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "auth status") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
-        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl --no-history --base-url --timeout -v --verbose --color -h --help" ;;
+        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl -c --continue --cid --no-log --no-history --base-url --timeout -v --verbose --color -h --help" ;;
         "config") words="-h --help get list path set unset" ;;
         "config get") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config list") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
         "config path") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config set") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
-        "generation") words="--wait --list --json --base-url --timeout -v --verbose --color -h --help" ;;
+        "generation") words="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --json --base-url --timeout -v --verbose --color -h --help" ;;
-        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl --no-history --base-url --timeout -v --verbose --color -h --help" ;;
+        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --base-url --timeout -v --verbose --color -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

@@ -33,11 +33,13 @@ class ChatRequest:
     provider: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    prior_messages: list[dict[str, Any]] = field(default_factory=list)  # a conversation's earlier turns
 
     def body(self, *, stream: bool = False) -> dict[str, Any]:
         messages = []
         if self.system:
             messages.append({"role": "system", "content": self.system})
+        messages.extend(self.prior_messages)
         messages.append({"role": "user", "content": self.prompt})
         body: dict[str, Any] = {"model": self.model, "messages": messages}
         if stream:

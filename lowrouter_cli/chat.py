@@ -32,36 +32,41 @@ class PromptOptions:
     max_tokens: Optional[int] = None
     temperature: Optional[float] = None
     curl: bool = False
-    no_history: bool = False
+    no_log: bool = False
+    continue_: bool = False  # -c: the most recent conversation
+    cid: Optional[str] = None  # --cid: this conversation (a unique prefix is enough)
 
 
 def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> None:
     """`lowrouter chat`: one answer, printed whole (or the curl command, sending nothing)."""
-    settings, request = _prepare(invocation, options)
+    settings, request, conversation_id = _prepare(invocation, options)
     if options.curl:
         return _print_curl(invocation.env, settings, request, stream=False)
-    env, exchange = invocation.env, Exchange(request)
+    env = invocation.env
+    exchange = Exchange(request, conversation_id, started=env.monotonic())
     try:
         with invocation.client(settings) as client, start_waiting(env, "waiting for the answer"):
             result = client.complete(request)
         exchange.answered_by(result)
+        exchange.shown(result.text, env.monotonic())
         if as_json:
             print_json(env, result.raw)
         else:
             print_answer(env, result.text)
     except BaseException as error:
-        _fail(invocation, settings, exchange, error, options)
-    finish_exchange(env, settings, exchange, history=_history_on(env, options))
+        _fail(invocation, settings, exchange, error)
+    finish_exchange(env, settings, exchange)
 
 
 def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: bool) -> None:
     """`lowrouter stream`: tokens as they arrive (or the curl command, sending nothing)."""
     from lowrouter_cli.render.stream import stream_writer
 
-    settings, request = _prepare(invocation, options)
+    settings, request, conversation_id = _prepare(invocation, options)
     if options.curl:
         return _print_curl(invocation.env, settings, request, stream=True)
-    env, exchange, writer = invocation.env, Exchange(request), None
+    env, writer = invocation.env, None
+    exchange = Exchange(request, conversation_id, started=env.monotonic())
     try:
         with ExitStack() as scope:  # left in reverse: summary taken, connection closed, spinner gone
             client = scope.enter_context(invocation.client(settings))
@@ -73,15 +78,16 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
             started = env.monotonic()
             for chunk in waiting.until_first(chat_stream):
                 writer.write(chunk)
+                exchange.shown(chunk.text, env.monotonic())
         writer.finish()
         exchange.seconds_streaming = env.monotonic() - started
     except BaseException as error:
-        _fail(invocation, settings, exchange, error, options, writer)
-    finish_exchange(env, settings, exchange, history=_history_on(env, options))
+        _fail(invocation, settings, exchange, error, writer)
+    finish_exchange(env, settings, exchange)
 
 
 def _fail(invocation: Invocation, settings: Settings, exchange: Exchange, error: BaseException,
-          options: PromptOptions, writer: Any = None) -> NoReturn:
+          writer: Any = None) -> NoReturn:
     """The exchange failed (the connection is already closed): keep the partial answer on screen,
     record the exchange, and raise the failure as ours."""
     ours = translated(error)
@@ -89,7 +95,7 @@ def _fail(invocation: Invocation, settings: Settings, exchange: Exchange, error:
     if writer is not None and not isinstance(ours, OutputClosed):
         with _second_interrupt_ends_the_process(isinstance(ours, Interrupted)):
             _finish_quietly(writer)
-    finish_exchange(invocation.env, settings, exchange, history=_history_on(invocation.env, options))
+    finish_exchange(invocation.env, settings, exchange)
     if ours is error:
         raise error
     raise ours from None
@@ -120,20 +126,34 @@ def _second_interrupt_ends_the_process(interrupted: bool) -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, api.ChatRequest]:
+def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, api.ChatRequest, str | None]:
+    """Settings, the request, and the ledger conversation to record it in (None with --no-log). A
+    continued conversation sends its earlier turns and supplies the model, route pins and system
+    prompt not given again; a long one is announced before it is sent again."""
+    from lowrouter_cli import conversation as conversations
+    from lowrouter_cli.ledger import logging_enabled
     from lowrouter_cli.prompt import read_prompt
+    from lowrouter_cli.render import messages
 
-    settings = invocation.settings(model=options.model, region=options.region, provider=options.provider)
+    env = invocation.env
+    conversation = conversations.choose(env, continue_=options.continue_, cid=options.cid)
+    settings = invocation.settings(model=options.model or conversation.model,
+                                   region=options.region or conversation.region,
+                                   provider=options.provider or conversation.provider)
     request = api.ChatRequest(
         model=settings.model,
-        prompt=read_prompt(invocation.env, options.words),
-        system=options.system,
+        prompt=read_prompt(env, options.words),
+        system=options.system if options.system is not None else conversation.system,
         region=settings.region,
         provider=settings.provider,
         max_tokens=options.max_tokens,
         temperature=options.temperature,
+        prior_messages=conversation.messages,
     )
-    return settings, request
+    if not options.curl:
+        conversations.announce_if_long(env, conversation, settings.base_url, settings.model,
+                                       lambda line: messages.notice(env, line))
+    return settings, request, conversation.id if logging_enabled(env, options.no_log) else None
 
 
 def _print_curl(env: Environment, settings: Settings, request: api.ChatRequest, *, stream: bool) -> None:
@@ -141,7 +161,3 @@ def _print_curl(env: Environment, settings: Settings, request: api.ChatRequest, 
 
     env.stdout.write(curl_command(settings.base_url, request.body(stream=stream), stream=stream))
     env.stdout.flush()
-
-
-def _history_on(env: Environment, options: PromptOptions) -> bool:
-    return not options.no_history and env.getenv("LOWROUTER_NO_HISTORY") not in ("1", "true", "yes")

@@ -74,8 +74,13 @@ TemperatureOpt = Annotated[Optional[float], typer.Option(
     "--temperature", metavar="T", min=0.0, max=2.0, show_default=False, help="Sampling temperature, 0 to 2.")]
 CurlOpt = Annotated[bool, typer.Option(
     "--curl", help="Print the equivalent curl command on stdout and send nothing.")]
-NoHistoryOpt = Annotated[bool, typer.Option(
-    "--no-history", help="Don't record this generation in the local history [env LOWROUTER_NO_HISTORY=1].")]
+NoLogOpt = Annotated[bool, typer.Option(
+    "--no-log", "--no-history", help="Record nothing of this exchange in the ledger [env LOWROUTER_NO_LOG=1].")]
+ContinueOpt = Annotated[bool, typer.Option(
+    "-c", "--continue", help="Continue the most recent conversation (of any terminal), sending its earlier turns.")]
+CidOpt = Annotated[Optional[str], typer.Option(
+    "--cid", metavar="ID", show_default=False,
+    help="Continue this conversation (a unique prefix of its id is enough).")]
 
 
 @app.command()
@@ -91,13 +96,15 @@ def chat(
     temperature: TemperatureOpt = None,
     json: Annotated[bool, typer.Option("--json", help="Print the gateway's JSON (for jq).")] = False,
     curl: CurlOpt = False,
-    no_history: NoHistoryOpt = False,
+    continue_: ContinueOpt = False,
+    cid: CidOpt = None,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe)."""
     from lowrouter_cli import chat as jobs
 
     jobs.chat(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                             curl, no_history), as_json=json)
+                                             curl, no_log, continue_, cid), as_json=json)
 
 
 @app.command()
@@ -114,13 +121,15 @@ def stream(
     raw: Annotated[bool, typer.Option("--raw", help="Plain tokens even on a terminal (no Markdown).")] = False,
     json: Annotated[bool, typer.Option("--json", help="One JSON object per event, as received (JSON Lines).")] = False,
     curl: CurlOpt = False,
-    no_history: NoHistoryOpt = False,
+    continue_: ContinueOpt = False,
+    cid: CidOpt = None,
+    no_log: NoLogOpt = False,
 ) -> None:
     """Stream the answer token by token: live Markdown on a terminal, raw text in a pipe."""
     from lowrouter_cli import chat as jobs
 
     jobs.stream(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                               curl, no_history), as_json=json, raw=raw)
+                                               curl, no_log, continue_, cid), as_json=json, raw=raw)
 
 
 class Sort(str, Enum):
@@ -161,17 +170,19 @@ def generation(
     invocation: Invocation,
     generation_id: Annotated[Optional[str], typer.Argument(
         metavar="[ID|last]", show_default=False,
-        help="A generation id, or 'last' for the newest in the local history.")] = None,
+        help="A generation id, or 'last' for the newest in the ledger.")] = None,
     wait: Annotated[Optional[float], typer.Option(
         "--wait", metavar="SECONDS", min=0, show_default=False,
         help="Keep asking while the record is not readable yet (404), up to this long.")] = None,
-    list_: Annotated[bool, typer.Option("--list", help="List recent generations from the local history.")] = False,
-    json: Annotated[bool, typer.Option("--json", help="Print the record (or the history) as JSON.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="List recent generations from the ledger, newest first.")] = False,
+    limit: Annotated[int, typer.Option(
+        "-n", "--limit", metavar="N", min=0, help="With --list: how many (0: all).")] = 20,
+    json: Annotated[bool, typer.Option("--json", help="Print the record (or the list) as JSON.")] = False,
 ) -> None:
     """Show what a generation cost: tokens, money, energy and CO2e, and how it was routed."""
     from lowrouter_cli.generation_job import run_generation
 
-    run_generation(invocation, generation_id, wait=wait, list_=list_, as_json=json)
+    run_generation(invocation, generation_id, wait=wait, list_=list_, limit=limit, as_json=json)
 
 
 # -- the one place where failures become exit codes ------------------------------------------------

@@ -1,11 +1,10 @@
 """Generation records: fetch one (waiting for it to appear if asked), check its eco numbers, and
-keep the local history that `generation last` and `--list` read."""
+find the newest one in the ledger for `generation last`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from lowrouter_cli import store
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import RequestRejected, UsageError
 
@@ -52,28 +51,13 @@ def eco_problems(record: Any) -> list[str]:
 def resolve_id(env: Environment, generation_id: str) -> str:
     if generation_id != "last":
         return generation_id
-    for entry in reversed(store.read_history(env)):
-        if isinstance(entry.get("generation_id"), str):
-            return entry["generation_id"]
-    raise UsageError("no generation in the local history yet: run lowrouter chat or stream first")
+    from lowrouter_cli import ledger
 
-
-def history_entry(env: Environment, *, generation_id: str | None, model: str | None, provider: str | None,
-                  region: str | None, usage: Any, cost: float | None, outcome: str) -> dict[str, Any]:
-    import datetime
-
-    when = datetime.datetime.fromtimestamp(env.wall_clock(), datetime.timezone.utc)
-    return {
-        "time": when.isoformat(timespec="seconds"),
-        "generation_id": generation_id,
-        "model": model,
-        "provider": provider,
-        "region": region,
-        "prompt_tokens": getattr(usage, "prompt_tokens", None),
-        "completion_tokens": getattr(usage, "completion_tokens", None),
-        "cost": cost,
-        "outcome": outcome,
-    }
+    for opened in ledger.read(env):
+        newest = opened.latest_generation_id()
+        if newest:
+            return newest
+    raise UsageError("no generation in the ledger yet: run lowrouter chat or stream first")
 
 
 def _off(actual: float, expected: float) -> bool:

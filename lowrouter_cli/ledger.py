@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.errors import UsageError
 
 FILE_NAME = "ledger.db"
 OFF_MARKER = "logs-off"  # its presence turns logging off for every run (`lowrouter logs off`)
@@ -33,8 +34,9 @@ OUTCOMES = ("ok", "cancelled", "terminated", "output_closed", "auth_failed", "re
             "route_unavailable", "gateway_error", "truncated", "network_error", "error")
 
 
-class LedgerError(Exception):
-    """The ledger can't be opened or read: the message is one line, naming the file."""
+class LedgerError(UsageError):
+    """The ledger can't be opened or read: one line naming the file (exit 2 where it is read; a
+    warning where an exchange is recorded)."""
 
 
 @dataclass
@@ -183,9 +185,9 @@ def _clean(name: str, value: Any) -> Any:
 def _prepare_file(path: Path) -> None:
     """Create the file 0600 (its folder 0700) without following a link, and refuse anything that
     is not a regular file of ours; SQLite gives its -wal and -shm files the same mode."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, flags, 0o600)
     except OSError as error:
         if path.is_symlink():
@@ -430,7 +432,8 @@ def record(env: Environment, exchange: Exchange, warn: Callable[[str], None]) ->
     except LedgerError as error:
         warn(f"warning: not recorded in the ledger: {error}")
     except (OSError, sqlite3.Error, ValueError, OverflowError) as error:
-        warn(f"warning: not recorded in the ledger {ledger_path(env)}: {error}")
+        reason = getattr(error, "strerror", None) or error
+        warn(f"warning: not recorded in the ledger {ledger_path(env)}: {reason}")
     return None
 
 

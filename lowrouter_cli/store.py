@@ -1,4 +1,5 @@
-"""Files on disk: the model cache (user cache dir) and the generation history (user data dir).
+"""Files on disk: the model cache (user cache dir), the key and config.toml (user config dir).
+The ledger of exchanges (user data dir) is ledger.py's.
 
 Writes are atomic (a temporary file in the same folder, then a rename), so concurrent runs never
 leave a half-written file; unreadable or corrupt files are treated as absent. A folder that can't
@@ -16,7 +17,6 @@ from typing import Any, Callable
 from lowrouter_cli.context import Environment
 from lowrouter_cli.paths import models_cache_name, toml
 
-HISTORY_LIMIT = 1000
 Warn = Callable[[str], None]
 
 
@@ -74,63 +74,6 @@ def write_models_cache(env: Environment, base_url: str, body: Any, etag: str | N
         write_atomic(path, json.dumps(entry))
     except OSError as error:
         warn(f"warning: cannot write the model cache {path}: {error.strerror or error}")
-
-
-# -- history ---------------------------------------------------------------------------------------
-
-
-def history_path(env: Environment) -> Path:
-    return env.data_dir / "history.jsonl"
-
-
-def append_history(env: Environment, entry: dict[str, Any], warn: Warn) -> None:
-    """One line per generation; O_APPEND keeps concurrent lines whole, and a lock guards the
-    occasional trim to the newest HISTORY_LIMIT lines."""
-    path = history_path(env)
-    line = json.dumps(entry, ensure_ascii=False) + "\n"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            _lock(fd)
-            os.write(fd, line.encode("utf-8"))
-            # Counting lines costs about a millisecond, and only once the file could be over the cap.
-            if os.fstat(fd).st_size > HISTORY_LIMIT * 100 and path.read_bytes().count(b"\n") > HISTORY_LIMIT:
-                lines = read_history(env)
-                write_atomic(path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines), 0o600)
-        finally:
-            os.close(fd)
-    except OSError as error:
-        warn(f"warning: cannot write the history {path}: {error.strerror or error}")
-
-
-def read_history(env: Environment) -> list[dict[str, Any]]:
-    """The newest HISTORY_LIMIT entries, oldest first; damaged lines (a crash mid-write, a full
-    disk) are skipped."""
-    try:
-        text = history_path(env).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    entries = []
-    from lowrouter_cli.jsontext import loads
-
-    for line in text.splitlines():
-        try:
-            entry = loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            entries.append(entry)
-    return entries[-HISTORY_LIMIT:]
-
-
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except (ImportError, OSError):
-        pass  # no locking here: appends stay whole, only a concurrent trim could drop a line
 
 
 # -- the API key -----------------------------------------------------------------------------------

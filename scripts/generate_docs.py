@@ -215,7 +215,7 @@ ENVIRONMENT = [
     ("LOWROUTER_REGION, LOWROUTER_PROVIDER", "Default route pins."),
     ("LOWROUTER_TIMEOUT", "Default --timeout in seconds."),
     ("LOWROUTER_MODELS_TTL", "Seconds the cached model list stays fresh (default 3600)."),
-    ("LOWROUTER_NO_HISTORY", "1 turns the local history off."),
+    ("LOWROUTER_NO_LOG", "1 records nothing in the ledger (LOWROUTER_NO_HISTORY, the older name, too)."),
     ("LOWROUTER_DEBUG", "Print a traceback after an unexpected error."),
     ("NO_COLOR, FORCE_COLOR", "No colour; colour even when not on a terminal."),
     ("HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE", "Proxy and certificate settings, honoured as requests does."),
@@ -224,10 +224,13 @@ FILES = [
     ("$XDG_CONFIG_HOME/lowrouter/key", "The stored API key (mode 0600, folder 0700)."),
     ("$XDG_CONFIG_HOME/lowrouter/config.toml", "Defaults: model, base_url, region, provider, timeout, models_ttl."),
     ("$XDG_CACHE_HOME/lowrouter/models\\-*.json", "The cached model list, one file per base URL."),
-    ("$XDG_DATA_HOME/lowrouter/history.jsonl", "One line per generation (no prompt text); the newest 1,000."),
+    ("$XDG_DATA_HOME/lowrouter/ledger.db", "The ledger: every exchange with its prompt, answer, route, tokens, cost "
+     "and, once fetched, energy and CO2e (SQLite, mode 0600). lowrouter logs off turns it off."),
+    ("$XDG_DATA_HOME/lowrouter/history.jsonl", "The history of older versions: imported into the ledger once, then left alone."),
 ]
 EXIT_STATUS = [
-    ("0", "Success."), ("1", "Unexpected error."), ("2", "Usage: bad option or value, no prompt, stdin not UTF-8."),
+    ("0", "Success."), ("1", "Unexpected error."),
+    ("2", "Usage: bad option or value, no prompt, stdin not UTF-8, an unknown conversation, an unreadable ledger."),
     ("3", "Authentication: no key, 401, 403."), ("4", "Request rejected: 400, 402, 404, 413, 422."),
     ("5", "Rate limited after retries."), ("6", "Pinned route unavailable (503)."),
     ("7", "Gateway or provider failure: 5xx, an error inside a 200 body or a stream."),
@@ -237,6 +240,8 @@ EXIT_STATUS = [
 EXAMPLES = [
     ("Ask once:", 'lowrouter chat "What is a vector database?"'),
     ("Stream an answer about a diff:", 'git diff | lowrouter stream "Review this change"'),
+    ("Continue the last conversation, then find it again:",
+     'lowrouter chat \\-c "And in PostgreSQL?"; lowrouter logs \\-q pgvector'),
     ("Pin a region and provider:", 'lowrouter chat \\-\\-region eu\\-west \\-\\-provider openai "Hello"'),
     ("The generation id, for scripts:", "lowrouter chat \\-\\-json hi | jq \\-r .lowrouter.generation_id"),
     ("Cheapest models first:", "lowrouter models \\-\\-sort price \\-\\-max\\-price 1"),

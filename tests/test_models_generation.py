@@ -145,42 +145,6 @@ def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
         generations.fetch(env, Client(Late()), "gen-1", None, lambda m: None)
 
 
-def history_lines(count, start=0):
-    return "".join(json.dumps({"generation_id": f"gen-{i}", "model": "m" * 300}) + "\n"
-                   for i in range(start, start + count))
-
-
-def test_history_file_on_disk_is_trimmed_to_the_newest_entries(fake_env):
-    env = fake_env()
-    path = store.history_path(env)
-    path.parent.mkdir(parents=True)
-    path.write_text(history_lines(store.HISTORY_LIMIT))
-    for i in range(3):
-        store.append_history(env, {"generation_id": f"gen-new-{i}"}, print)
-    on_disk = [json.loads(line)["generation_id"] for line in path.read_text().splitlines()]
-    assert len(on_disk) == store.HISTORY_LIMIT  # the file itself, not read_history's slice
-    assert on_disk[0] == "gen-3" and on_disk[-3:] == ["gen-new-0", "gen-new-1", "gen-new-2"]
-
-
-def test_a_short_history_is_left_alone_and_read_whole(fake_env):
-    env = fake_env()
-    path = store.history_path(env)
-    path.parent.mkdir(parents=True)
-    path.write_text(history_lines(store.HISTORY_LIMIT - 1))
-    store.append_history(env, {"generation_id": "gen-last"}, print)
-    assert path.read_text().count("\n") == store.HISTORY_LIMIT
-    assert [e["generation_id"] for e in store.read_history(env)][:2] == ["gen-0", "gen-1"]
-
-
-def test_history_survives_a_damaged_line(fake_env):
-    env = fake_env()
-    store.append_history(env, {"generation_id": "gen-1"}, print)
-    with open(store.history_path(env), "a") as handle:
-        handle.write('{"generation_id": "gen-half')
-    assert [e["generation_id"] for e in store.read_history(env)] == ["gen-1"]
-    assert generations.resolve_id(env, "last") == "gen-1"
-
-
 # -- end to end -----------------------------------------------------------------------------------
 
 
@@ -218,12 +182,22 @@ def test_eight_concurrent_refreshes_leave_a_valid_cache(run_concurrently, emulat
     assert not list(cache.parent.glob(".*.tmp"))
 
 
-def test_chat_records_history_and_generation_last_shows_it(run_cli, user_dirs):
+def _ledger_rows(user_dirs):
+    import sqlite3
+
+    path = user_dirs / ".local/share/lowrouter/ledger.db"
+    if not path.exists():
+        return []
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    return [dict(row) for row in connection.execute("SELECT * FROM exchanges ORDER BY id")]
+
+
+def test_chat_is_recorded_and_generation_last_shows_it(run_cli, user_dirs):
     assert run_cli("chat", "secret prompt text").returncode == 0
-    history = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text()
-    entry = json.loads(history)
+    [entry] = _ledger_rows(user_dirs)
     assert entry["generation_id"].startswith("gen-") and entry["outcome"] == "ok"
-    assert "secret prompt text" not in history and TEST_KEY not in history
+    assert TEST_KEY not in (user_dirs / ".local/share/lowrouter/ledger.db").read_bytes().decode("latin-1")
     shown = run_cli("generation", "last", "--wait", "5")
     assert shown.returncode == 0, shown.stderr
     assert f"id: {entry['generation_id']}" in shown.stdout
@@ -234,10 +208,12 @@ def test_chat_records_history_and_generation_last_shows_it(run_cli, user_dirs):
     assert listed.stdout.splitlines()[1].split("\t")[1] == entry["generation_id"]
 
 
-def test_no_history_option_and_variable(run_cli, user_dirs):
+def test_no_log_options_and_variables(run_cli, user_dirs):
     run_cli("chat", "--no-history", "hi")
+    run_cli("chat", "--no-log", "hi")
     run_cli("stream", "hi", env={"LOWROUTER_NO_HISTORY": "1"})
-    assert not (user_dirs / ".local/share/lowrouter/history.jsonl").exists()
+    run_cli("stream", "hi", env={"LOWROUTER_NO_LOG": "1"})
+    assert _ledger_rows(user_dirs) == []
 
 
 def test_unknown_generation_exits_4_and_wait_sees_a_late_record(run_cli):
@@ -274,8 +250,9 @@ def test_wait_gives_up_at_its_deadline(emulator, run_cli):
     assert result.sleeps == [0.25, 0.5, 1.0] and sum(result.sleeps) <= 3
 
 
-def test_failures_with_a_generation_id_are_history_too(run_cli, user_dirs):
+def test_failures_are_recorded_too(run_cli, user_dirs):
     assert run_cli("stream", "hi", "--region", "eu-west", "--provider", "bedrock").returncode == 6
     assert run_cli("stream", "[[fault:drop]] hi").returncode == 8
-    lines = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text().splitlines()
-    assert [json.loads(line)["outcome"] for line in lines] == ["route unavailable", "truncated answer"]
+    rows = _ledger_rows(user_dirs)
+    assert [(r["outcome"], r["exit_code"]) for r in rows] == [("route_unavailable", 6), ("truncated", 8)]
+    assert all(r["generation_id"].startswith("gen-") for r in rows)

@@ -22,6 +22,7 @@ class Footer:
     cost: float | None = None
     tokens_per_second: float | None = None
     generation_id: str | None = None
+    conversation_id: str | None = None  # shown so the conversation can be continued (--cid)
 
     def text(self) -> str:
         return " · ".join(self._parts())
@@ -52,6 +53,8 @@ class Footer:
             parts.append(f"{self.tokens_per_second:.0f} tok/s")
         if self.generation_id:
             parts.append(self.generation_id)
+        if self.conversation_id:
+            parts.append(f"cid {self.conversation_id}")
         return parts
 
 

@@ -13,7 +13,7 @@ from lowrouter_cli.render.safe_text import field_text, rich_text
 
 MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
 HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
-                   "completion_tokens", "cost", "outcome")
+                   "completion_tokens", "cost", "outcome", "co2e_g")
 
 
 def _model_row(model: Model) -> list[str]:
@@ -50,13 +50,22 @@ def print_models(env: Environment, models: list[Model]) -> None:
         _tsv(env, MODEL_COLUMNS, rows)
 
 
-def print_history(env: Environment, entries: list[dict[str, Any]]) -> None:
-    rows = [[_cell(e.get(c)) if c != "cost" else (format_cost(e["cost"]) if isinstance(e.get("cost"), (int, float))
-                                                   else "") for c in HISTORY_COLUMNS] for e in entries]
-    if env.stdout_isatty:
-        _table(env, None, tuple(c.replace("_", " ") for c in HISTORY_COLUMNS), rows)
+def print_history(env: Environment, rows: list[Any]) -> None:
+    """Ledger rows (newest first); the cost and CO2e columns stay empty where unknown. In a pipe the
+    cost is the stored exact decimal (USD) and CO2e is in grams."""
+    from decimal import Decimal
+
+    terminal = env.stdout_isatty
+    table = [[_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider),
+              _cell(row.region), _cell(row.prompt_tokens), _cell(row.completion_tokens),
+              (format_cost(Decimal(row.cost_usd)) if terminal else row.cost_usd) if row.cost_usd else "",
+              _cell(row.outcome),
+              "" if row.co2e_g is None else (format_co2e(row.co2e_g) if terminal else f"{row.co2e_g:g}")]
+             for row in rows]
+    if terminal:
+        _table(env, None, tuple(c.replace("_", " ") for c in HISTORY_COLUMNS), table)
     else:
-        _tsv(env, HISTORY_COLUMNS, rows)
+        _tsv(env, HISTORY_COLUMNS, table)
 
 
 def _cell(value: Any) -> str:
