@@ -1,51 +1,37 @@
-"""Run the CLI in-process against the emulator with string streams, and read the ledger it wrote
-(shared by the ledger, logs and conversation tests)."""
+"""Run the CLI in-process against the emulator with a wall clock the test sets (each run a minute
+after the last, so the ledger's times order the runs), and read the ledger it wrote."""
 
 from __future__ import annotations
 
-import io
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
-from lowrouter_cli import cli
-from lowrouter_cli.context import Environment
-
-KEY = "sk-lr-test-0123456789abcdef"
-
-
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
+from conftest import TEST_KEY, Result, cli_environ, run_in_process, user_folders
 
 
 class Runner:
-    def __init__(self, home: Path, base_url: str) -> None:
-        self.home = home
+    def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.clock = 1_795_000_000.0
-        self.environ: dict[str, str] = {}
 
     @property
     def data_dir(self) -> Path:
-        return self.home / "data"
+        return user_folders(cli_environ(None, None, None))["data_dir"]
 
-    def env(self, stdin: str = "", tty: bool = False, **environ: str) -> Environment:
-        self.clock += 60  # each run a minute after the last: times order the rows
+    def env(self):
+        """An Environment for calling a job directly (the test's folders, the next minute)."""
+        from lowrouter_cli.context import Environment
+
+        self.clock += 60
         now = self.clock
-        return Environment(
-            stdin=io.StringIO(stdin), stdout=io.StringIO(), stderr=io.StringIO(),
-            stdout_isatty=tty, stderr_isatty=tty,
-            environ={"LOWROUTER_BASE_URL": self.base_url, "LOWROUTER_API_KEY": KEY, **self.environ, **environ},
-            config_dir=self.home / "config", cache_dir=self.home / "cache", data_dir=self.data_dir,
-            wall_clock=lambda: now, sleep=lambda seconds: None)
+        environ = cli_environ(self.base_url, TEST_KEY, None)
+        return Environment(environ=environ, wall_clock=lambda: now, sleep=lambda s: None, **user_folders(environ))
 
-    def __call__(self, *argv: str, stdin: str = "", tty: bool = False, **environ: str) -> Ran:
-        env = self.env(stdin, tty, **environ)
-        code = cli.run(env, list(argv))
-        return Ran(code, env.stdout.getvalue(), env.stderr.getvalue())
+    def __call__(self, *argv: str, tty: bool = False, **environ: str) -> Result:
+        self.clock += 60
+        now = self.clock
+        return run_in_process(argv, environ=cli_environ(self.base_url, TEST_KEY, environ), stdout_isatty=tty,
+                              stderr_isatty=tty, wall_clock=lambda: now)
 
     def rows(self) -> list[dict]:
         path = self.data_dir / "ledger.db"

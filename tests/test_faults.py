@@ -162,12 +162,15 @@ def test_truncated_cache_files_are_recovered(run_cli, user_dirs):
 # -- load -------------------------------------------------------------------------------------------
 
 
-def test_fifty_concurrent_chats_all_succeed_and_each_is_one_whole_history_line(run_concurrently, emulator,
-                                                                                   user_dirs):
+def test_fifty_concurrent_chats_all_succeed_and_each_is_one_ledger_row(run_concurrently, emulator, user_dirs):
     results = run_concurrently([("chat", f"question {i}") for i in range(50)])
     assert [r.returncode for r in results] == [0] * 50, [r.stderr for r in results if r.stderr][:3]
     assert all(r.stdout.startswith("Hello from the") and r.stderr == "" for r in results)
     assert sorted(json.loads(r["body"])["messages"][0]["content"] for r in emulator.chat_requests()) == \
         sorted(f"question {i}" for i in range(50))
-    lines = (user_dirs / ".local/share/lowrouter/history.jsonl").read_text().splitlines()
-    assert len({json.loads(line)["generation_id"] for line in lines}) == 50
+    import sqlite3
+
+    ledger = sqlite3.connect(user_dirs / ".local/share/lowrouter/ledger.db")
+    rows = ledger.execute("SELECT generation_id, prompt, outcome FROM exchanges").fetchall()
+    assert len({generation_id for generation_id, _, _ in rows}) == 50
+    assert sorted(prompt for _, prompt, _ in rows) == sorted(f"question {i}" for i in range(50))
