@@ -315,10 +315,9 @@ class Ledger:
         """The generation record fetched earlier, or None."""
         row = self.execute("SELECT record FROM exchanges WHERE generation_id = ? AND record IS NOT NULL "
                            "LIMIT 1", (generation_id,)).fetchone()
-        try:
-            return json.loads(row[0]) if row else None
-        except (ValueError, RecursionError):
-            return None
+        from lowrouter_cli.jsontext import loads_or_none
+
+        return loads_or_none(row[0]) if row else None
 
     def store_record(self, generation_id: str, record: Any) -> bool:
         """Keep a fetched generation record (eco numbers, routing trace) on its exchange's row;

@@ -95,7 +95,7 @@ def _import_history(ledger: Ledger, env: Environment) -> None:
 def _history_entries(env: Environment) -> list[Any]:
     """The old file's lines, split on "\\n" only (U+2028 or U+0085 inside a value is not a line end);
     damaged lines are skipped."""
-    import json
+    from lowrouter_cli.jsontext import loads_or_none
 
     try:
         with open(env.data_dir / "history.jsonl", "rb") as handle:
@@ -104,10 +104,7 @@ def _history_entries(env: Environment) -> list[Any]:
         return []
     entries = []
     for line in data.split(b"\n"):
-        try:
-            entries.append(json.loads(line.decode("utf-8", "replace")))
-        except (ValueError, RecursionError):
-            continue
+        entries.append(loads_or_none(line.decode("utf-8", "replace")))
     return entries
 
 

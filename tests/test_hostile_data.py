@@ -12,9 +12,15 @@ MODELS = {"object": "list", "data": [{"id": "openai/gpt-4o-mini", "name": "GPT-4
                                       "pricing": {"prompt": "0.00000015", "completion": "0.0000006"}}]}
 
 
-def history_lines(tmp_path):
-    path = tmp_path / "data" / "history.jsonl"
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+def ledger_rows(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "data" / "ledger.db"
+    if not path.exists():
+        return []
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    return [dict(row) for row in connection.execute("SELECT * FROM exchanges ORDER BY id")]
 
 
 def strict_json(text):
@@ -54,7 +60,7 @@ def test_a_5000_digit_token_count_is_left_out_not_the_answer(tmp_path):
     with HostileGateway(lambda x: x.send(json_response(raw.encode()))) as gw:
         out = run_cli(tmp_path, gw.base_url, "chat", "hi")
     assert (out.code, out.stdout, out.stderr) == (0, "Still here.\n", "")
-    entry = strict_json(history_lines(tmp_path)[-1])
+    entry = ledger_rows(tmp_path)[-1]
     assert (entry["prompt_tokens"], entry["completion_tokens"]) == (None, 2)
 
 
@@ -67,8 +73,8 @@ def test_nan_and_infinite_costs_are_never_shown_or_written(tmp_path):
             assert (out.code, out.stdout) == (0, "ok\n")
             out = run_cli(tmp_path, gw.base_url, "chat", "--json", "hi")
             assert strict_json(out.stdout)["usage"]["cost"] is None or cost.startswith('"')
-    for line in history_lines(tmp_path):
-        assert strict_json(line)["cost"] is None
+    rows = ledger_rows(tmp_path)
+    assert len(rows) == 10 and all(row["cost_usd"] is None for row in rows)
 
 
 def test_content_of_the_wrong_type_is_a_malformed_response(tmp_path):
@@ -103,7 +109,7 @@ def test_surrogates_in_metadata_never_cost_the_answer(tmp_path):
     with HostileGateway(lambda x: x.send(json_response(json.dumps(body).encode()))) as gw:
         out = run_cli(tmp_path, gw.base_url, "chat", "hi")
     assert (out.code, out.stdout, out.stderr) == (0, "The answer.\n", "")
-    entry = json.loads(history_lines(tmp_path)[-1])
+    entry = ledger_rows(tmp_path)[-1]
     assert (entry["model"], entry["generation_id"], entry["provider"]) == (
         "bad\ufffdmodel", "gen-\ufffdx", "p\ufffd")
 
@@ -122,7 +128,7 @@ def test_deeply_nested_json_in_the_cache_and_history_is_ignored(tmp_path):
         out = run_cli(tmp_path, gw.base_url, "generation", "--list")
         assert out.code == 0
         out = run_cli(tmp_path, gw.base_url, "generation", "last")
-        assert (out.code, out.stderr) == (2, "lowrouter: error: no generation in the local history yet: run "
+        assert (out.code, out.stderr) == (2, "lowrouter: error: no generation in the ledger yet: run "
                                               "lowrouter chat or stream first\n")
 
 
