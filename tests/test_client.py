@@ -71,7 +71,12 @@ def environment(tmp_path, emulator, stdout=None) -> Environment:
 
 
 def history(tmp_path):
-    return [json.loads(line) for line in (tmp_path / "data" / "history.jsonl").read_text().splitlines()]
+    """The ledger's rows."""
+    import sqlite3
+
+    connection = sqlite3.connect(tmp_path / "data" / "ledger.db")
+    connection.row_factory = sqlite3.Row
+    return [dict(row) for row in connection.execute("SELECT * FROM exchanges ORDER BY id")]
 
 
 def test_ctrl_c_mid_stream_is_exit_130_recorded_cancelled_and_the_handler_restored(tmp_path, emulator):
@@ -86,7 +91,7 @@ def test_ctrl_c_mid_stream_is_exit_130_recorded_cancelled_and_the_handler_restor
     finally:
         signal.signal(signal.SIGINT, previous)
     [entry] = history(tmp_path)
-    assert entry["outcome"] == "interrupted" and entry["generation_id"].startswith("gen-")
+    assert entry["outcome"] == "cancelled" and entry["generation_id"].startswith("gen-")
     assert env.stderr.getvalue() == f"lowrouter: error: interrupted (generation {entry['generation_id']})\n"
     assert cancelled(emulator, entry["generation_id"])
 
@@ -97,7 +102,7 @@ def test_a_closed_stdout_is_exit_141_and_recorded(tmp_path, emulator, command):
     assert run(env, [command, "hi"]) == ExitCode.OUTPUT_CLOSED
     assert env.stderr.getvalue() == ""
     [entry] = history(tmp_path)
-    assert entry["outcome"] == "output closed" and entry["generation_id"].startswith("gen-")
+    assert entry["outcome"] == "output_closed" and entry["generation_id"].startswith("gen-")
 
 
 @pytest.mark.parametrize("command", ["chat", "stream"])
@@ -108,7 +113,8 @@ def test_every_prompt_command_ends_in_one_history_line_and_a_footer(tmp_path, em
     [entry] = history(tmp_path)
     assert entry["outcome"] == "ok" and entry["completion_tokens"] > 0
     footer = " ".join(env.stderr.getvalue().split())
-    assert footer.startswith("openai/gpt-4o-mini · ") and footer.endswith(entry["generation_id"])
+    assert footer.startswith("openai/gpt-4o-mini · ") and footer.endswith(
+        f"{entry['generation_id']} · cid {entry['conversation_id']}")
 
 
 def test_an_environment_without_folders_writes_nothing_in_the_working_directory(tmp_path, emulator, monkeypatch):

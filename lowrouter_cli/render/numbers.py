@@ -7,7 +7,7 @@ unit (mg, mWh) instead of growing zeros. Pure functions of the standard library 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 MILLION = Decimal(1_000_000)
 SIGNIFICANT = 3
@@ -32,7 +32,9 @@ def plain(value: float | int | Decimal, significant: int = SIGNIFICANT, *, min_p
     if number == 0:
         return "0" if not min_places else "0." + "0" * min_places
     places = max(min_places, significant - number.adjusted() - 1, 0)
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext() as context:  # room for every digit: 1e26 has more than the default 28
+        context.prec = max(context.prec, number.adjusted() + places + 2)
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{rounded:f}"
     if "." in text:
         whole, _, fraction = text.partition(".")
