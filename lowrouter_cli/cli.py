@@ -192,6 +192,10 @@ def run(env: Environment, argv: Optional[List[str]] = None) -> int:
     from lowrouter_cli.render import messages
 
     session = Session(env)  # holds the Environment with the colour chosen, once it is known
+    refusal = _unusable_start(env, sys.argv[1:] if argv is None else argv)
+    if refusal:
+        messages.error_line(env, refusal)
+        return ExitCode.USAGE
     previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     command = typer.main.get_command(app)
     try:
@@ -225,6 +229,20 @@ def run(env: Environment, argv: Optional[List[str]] = None) -> int:
         return ExitCode.UNEXPECTED
     finally:
         signal.signal(signal.SIGTERM, previous_term)
+
+
+def _unusable_start(env: Environment, argv: List[str]) -> str | None:
+    """Why this run can't even start: nowhere to print the answer (checked before anything is
+    sent, so nothing is paid for), or a command line that is not text we can send."""
+    if env.stdout is None:
+        return "stdout is closed: there is nowhere to print the answer (nothing was sent)"
+    for number, argument in enumerate(argv, 1):
+        if not argument.isascii():
+            try:
+                argument.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"argument {number} of the command line is not valid UTF-8"
+    return None
 
 
 def _usage_message(error: Any) -> str:

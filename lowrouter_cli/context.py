@@ -7,6 +7,7 @@ an Environment of their own instead of patching globals.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -50,9 +51,12 @@ class Environment:
                 return False
 
         return cls(
-            stdin=sys.stdin,
+            # A stream closed before we started (`<&-`, `2>&-`) is None in sys: read nothing from
+            # a closed stdin, and write nowhere rather than fail a success for a closed stderr.
+            # A closed stdout stays None: cli.run refuses to send a request with nowhere to answer.
+            stdin=sys.stdin if sys.stdin is not None else io.StringIO(""),
             stdout=sys.stdout,
-            stderr=sys.stderr,
+            stderr=sys.stderr if sys.stderr is not None else open(os.devnull, "w", encoding="utf-8"),
             stdin_isatty=isatty(sys.stdin),
             stdout_isatty=isatty(sys.stdout),
             stderr_isatty=isatty(sys.stderr),

@@ -22,8 +22,10 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "provider": ("LOWROUTER_PROVIDER", "provider", None),
     "timeout": ("LOWROUTER_TIMEOUT", "timeout", DEFAULT_TIMEOUT),
     "models_ttl": ("LOWROUTER_MODELS_TTL", "models_ttl", DEFAULT_MODELS_TTL),
+    "max_time": ("LOWROUTER_MAX_TIME", "max_time", None),
 }
-NUMERIC = {"timeout", "models_ttl"}
+NUMERIC = {"timeout", "models_ttl", "max_time"}
+MAX_WAIT = 1_000_000.0  # seconds: --timeout and --max-time beyond this overflow the socket's clock
 CONFIG_KEYS = {key: name for name, (_, key, _) in SOURCES.items()}
 
 
@@ -52,6 +54,7 @@ class Settings:
     models_ttl: float
     api_key: str | None
     api_key_source: str | None  # "LOWROUTER_API_KEY" or the key file's path
+    max_time: float | None = None  # streams: the longest the whole stream may take
 
 
 def resolve(
@@ -73,6 +76,8 @@ def resolve(
             value, origin = default, "default"
         if name in NUMERIC and value is not None:
             value = _positive_number(value, name, origin)
+        elif value is not None:
+            value = _text(value, name, origin)
         values[name] = value
     from lowrouter_cli.urls import check_base_url
 
@@ -97,9 +102,29 @@ def check_key_text(env: Environment, key: str, source: str) -> None:
 
 def _positive_number(value: Any, name: str, origin: str) -> float:
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = float(value) if not isinstance(value, bool) else -1.0
+    except (TypeError, ValueError, OverflowError):
         number = -1.0
-    if not number > 0 or number == float("inf"):
-        raise UsageError(f"{name} from {origin} must be a positive number of seconds, not {value!r}")
+    limit = MAX_WAIT if name in ("timeout", "max_time") else float("inf")
+    if not 0 < number < limit:
+        bound = f" up to {limit:.0f}" if limit != float("inf") else ""
+        raise UsageError(f"{name} from {origin} must be a positive number of seconds{bound}, not {_shown(value)}")
     return number
+
+
+def _text(value: Any, name: str, origin: str) -> str:
+    """A setting that is text must be text (config.toml can hold `model = [1, 2]`), and text we
+    can send: invalid UTF-8 from the environment arrives as lone surrogates."""
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{name} from {origin} must be a non-empty string, not {_shown(value)}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{name} from {origin} is not valid UTF-8") from None
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"

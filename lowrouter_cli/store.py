@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.paths import models_cache_name, toml
@@ -103,18 +104,35 @@ def read_stored_key(env: Environment, warn: Warn) -> tuple[str, str] | None:
 
 def write_key(env: Environment, key: str) -> Path:
     path = key_path(env)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    write_atomic(path, key + "\n", 0o600)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        write_atomic(path, key + "\n", 0o600)
     return path
 
 
 def delete_key(env: Environment) -> bool:
+    path = key_path(env)
     try:
-        key_path(env).unlink()
+        with _writing(path):
+            path.unlink()
         return True
     except FileNotFoundError:
         return False
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A file the user asked us to change (key, config): failing to is their error to fix
+    (full disk, read-only folder), in one line, never a traceback."""
+    from lowrouter_cli.errors import UsageError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 # -- config.toml -----------------------------------------------------------------------------------
@@ -152,7 +170,8 @@ def write_config(env: Environment, values: dict[str, Any]) -> Path:
     lines = ["# lowrouter defaults: lowrouter config set KEY VALUE"]
     for key, value in sorted(values.items()):
         lines.append(f"{key} = {_toml_value(value)}")
-    write_atomic(path, "\n".join(lines) + "\n", 0o600)
+    with _writing(path):
+        write_atomic(path, "\n".join(lines) + "\n", 0o600)
     return path
 
 

@@ -140,13 +140,21 @@ class Outcome:
     env: Environment = field(repr=False)
 
 
-def run_cli(tmp_path: Path, base_url: str, *argv: str, stdin: str = "", environ: dict | None = None) -> Outcome:
-    env = Environment(stdin=io.StringIO(stdin), stdout=io.StringIO(), stderr=io.StringIO(),
-                      environ={"LOWROUTER_API_KEY": KEY, "LOWROUTER_BASE_URL": base_url, **(environ or {})},
+def text_stream(data: bytes = b"") -> io.TextIOWrapper:
+    """Like a real stdout: UTF-8, strict, so text that can't be encoded fails as it would there."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", write_through=True)
+
+
+def run_cli(tmp_path: Path, base_url: str, *argv: str, stdin: str = "", environ: dict | None = None,
+            tty: bool = False) -> Outcome:
+    env = Environment(stdin=text_stream(stdin.encode()), stdout=text_stream(), stderr=text_stream(),
+                      stdout_isatty=tty, stderr_isatty=tty,
+                      environ={"LOWROUTER_API_KEY": KEY, "LOWROUTER_BASE_URL": base_url, "COLUMNS": "100",
+                               **(environ or {})},
                       config_dir=tmp_path / "config", cache_dir=tmp_path / "cache", data_dir=tmp_path / "data",
                       sleep=lambda seconds: None)
     code = run(env, list(argv))
-    return Outcome(int(code), env.stdout.getvalue(), env.stderr.getvalue(), env)
+    return Outcome(int(code), env.stdout.buffer.getvalue().decode(), env.stderr.buffer.getvalue().decode(), env)
 
 
 def drip(exchange: Exchange, data: bytes, every: float, stop: threading.Event | None = None) -> None:

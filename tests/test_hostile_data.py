@@ -137,3 +137,14 @@ def test_a_model_cache_over_the_json_cap_is_not_read(tmp_path):
     with open(cache, "w") as handle:
         handle.write('{"fetched_at": 1, "body": {"data": [{"id": "a"}], "pad": "' + "x" * (33 * 1024 * 1024) + '"}}')
     assert model_completion.model_ids_in(cache) == []
+
+
+def test_a_generation_record_of_odd_types_is_shown_without_them(tmp_path):
+    record = {"data": {"id": "gen-1", "model": "m", "streamed": "no", "cancelled": 0,
+                       "lowrouter": {"routing_trace": {"strategy": "eco", "candidates": 5, "attempts": "x"}}}}
+    with HostileGateway(lambda x: x.send(json_response(record))) as gw:
+        for tty in (False, True):
+            out = run_cli(tmp_path, gw.base_url, "generation", "gen-1", tty=tty)
+            assert (out.code, out.stderr) == (0, "")
+            assert "streamed" not in out.stdout and "cancelled" not in out.stdout
+            assert "gen-1" in out.stdout

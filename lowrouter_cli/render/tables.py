@@ -83,8 +83,8 @@ def generation_summary(record: Any) -> list[tuple[str, str]]:
         ("router", dig(record, "router")),
         ("provider", dig(record, "provider_name")),
         ("region", dig(record, "lowrouter", "region")),
-        ("streamed", None if streamed is None else ("yes" if streamed else "no")),
-        ("cancelled", None if cancelled is None else ("yes" if cancelled else "no")),
+        ("streamed", None if not isinstance(streamed, bool) else ("yes" if streamed else "no")),
+        ("cancelled", None if not isinstance(cancelled, bool) else ("yes" if cancelled else "no")),
         ("finish_reason", dig(record, "finish_reason")),
         ("tokens", _tokens(record)),
         ("cost", format_cost(cost) if isinstance(cost, (int, float)) else None),
@@ -174,7 +174,7 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
             given = ", ".join(f"{k}={v}" for k, v in constraints.items() if v is not None) or "none"
             tree.add(rich_text(f"constraints: {given}", one_line=True))
         candidates = tree.add("candidates")
-        for candidate in trace.get("candidates") or []:
+        for candidate in trace.get("candidates") if isinstance(trace.get("candidates"), list) else []:
             if isinstance(candidate, dict):
                 candidates.add(rich_text(f"{candidate.get('provider')}/{candidate.get('region')} "
                                          f"score {candidate.get('score')}", one_line=True))
