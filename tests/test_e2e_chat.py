@@ -79,12 +79,12 @@ def test_too_large_is_rejected_with_exit_4(run_cli):
 # -- every exit code ---------------------------------------------------------------------------
 
 
-def test_exit_1_unexpected_when_stdout_is_closed(emulator):
+def test_exit_2_when_stdout_is_closed_and_nothing_is_sent(emulator):
     command = " ".join(f"'{word}'" for word in lowrouter_command("chat", "hi"))
     done = subprocess.run(["bash", "-c", f"{command} >&-"], capture_output=True, text=True,
                           env=process_environ(emulator.base_url), timeout=60)
-    assert done.returncode == 1
-    assert done.stderr.startswith("lowrouter: error: unexpected error:") and done.stderr.count("\n") == 1
+    assert done.returncode == 2
+    assert done.stderr == "lowrouter: error: stdout is closed: there is nowhere to print the answer (nothing was sent)\n"
 
 
 @pytest.mark.parametrize("args, stdin, needle", [
