@@ -3,7 +3,7 @@ import io
 from rich.console import Console
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
-from lowrouter_cli.render.live_markdown import LiveMarkdown, _TailView
+from lowrouter_cli.render.live_markdown import LiveMarkdown
 
 SAMPLE = """# Title
 
@@ -81,10 +81,3 @@ def test_refreshes_are_throttled_to_the_frame_rate():
     assert live.refreshes <= tokens * 0.001 * 15 + 2
 
 
-def test_tail_taller_than_the_screen_shows_its_last_lines():
-    out = console(height=6)
-    tail = "```\n" + "\n".join(f"line {i}" for i in range(40))
-    out.print(_TailView(tail, blank_line_first=False))
-    shown = out.file.getvalue()
-    assert "line 39" in shown and "line 0\n" not in shown and "..." not in shown
-    assert shown.count("\n") <= 5

@@ -2,24 +2,54 @@
 
 Redrawing Markdown(whole_text) on every token is quadratic. Instead the text is cut at the
 boundaries of finished top-level blocks (paragraphs, headings, fenced code once closed, and bullet
-list items): each finished block is rendered once and printed into the scrollback, and only the
-unfinished tail is redrawn, at most `fps` times a second. The printed blocks are joined the way
-rich joins them inside one Markdown, so the final output equals rendering the whole answer once.
-A tail taller than the screen shows its last lines while it grows; it is printed whole once done.
+list items): the blocks finished since the last frame are rendered once and printed into the
+scrollback in one write, and only the unfinished tail is redrawn, and only as much of it as fits
+on the screen (live_view.visible_source). The printed blocks are joined the way rich joins them
+inside one Markdown, so the final output equals rendering the whole answer once.
+
+Frames fall due `1/fps` seconds after the previous one ended (so a slow frame never makes the next
+one come sooner); a token that arrives before that is drawn by a timer when the frame falls due.
+A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
+interrupt never loses a block nor prints it twice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+import copy
+import threading
+from typing import TYPE_CHECKING, Callable, NamedTuple
+
+from lowrouter_cli.render.live_view import (
+    Frame,
+    FrameTimer,
+    closes_fence,
+    fence_opener,
+    last_lines,
+    signals_held,
+    visible_source,
+)
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.segment import Segment
 
 # How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
 # blank line before it when the block before it asks for one (all but a rule do); a container
 # (list, quote, table) gets one from its own last child, wherever it stands.
 _NO_BLANK_AFTER = {"hr"}
 _LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
+
+
+class _Cut(NamedTuple):
+    """Finished blocks to print, and the state once they are printed."""
+
+    source: str
+    blank_line_first: bool
+    continues_list: bool
+    rest: str
+    blank_before_next: bool
+    inside_list: bool
 
 
 class LiveMarkdown:
@@ -30,6 +60,7 @@ class LiveMarkdown:
         *,
         fps: float = 15.0,
         show_tail: bool = True,
+        wake_in: Callable[[float], None] | None = None,
     ) -> None:
         from markdown_it import MarkdownIt
 
@@ -38,35 +69,80 @@ class LiveMarkdown:
         self._interval = 1.0 / fps
         self._show_tail = show_tail
         # Block structure is all the cutting needs: skip the (costly) inline parse.
-        self._parser = MarkdownIt("commonmark").enable("table").disable("inline")
+        self._blocks_parser = MarkdownIt("commonmark").enable("table").disable("inline")
+        self._parser = MarkdownIt().enable("strikethrough").enable("table")  # rich Markdown's own
+        self._template: "Markdown | None" = None
         self._pieces: list[str] = []
         self._tail = ""
-        self._last_refresh = float("-inf")
+        self._seen = 0  # how much of the tail the last block parse saw
+        self._open: tuple[str, str] | None = None  # ("fence", opener) or ("table", "") left open then
         self._blank_before_next: bool | None = None  # None until something is printed
         self._continues_list = False  # the tail begins with more items of a printed bullet list
-        self._live = None
+        self._region = 0  # lines of the live area now on screen
+        self._due = float("-inf")  # when the next frame may be drawn
+        self._finished = False
+        self._lock = threading.RLock()  # the frame timer draws from its own thread
+        self._wake_in = wake_in
+        self._timer: FrameTimer | None = None
+        self._wake_armed = False
         self.refreshes = 0
 
     def write(self, text: str) -> None:
         if not text:
             return
-        self._pieces.append(text)
-        now = self._clock()
-        if now - self._last_refresh >= self._interval:
-            self._last_refresh = now
-            self._refresh()
+        with self._lock:
+            self._pieces.append(text)
+            if self._finished:
+                return
+            now = self._clock()
+            if now >= self._due:
+                self._refresh()
+            elif not self._wake_armed:
+                self._wake_armed = True
+                self._schedule(self._due - now)
+
+    def wake(self) -> None:
+        """The frame timer's call: draw what arrived since the last frame, if it is time."""
+        with self._lock:
+            self._wake_armed = False
+            if self._finished or not self._pieces:
+                return
+            now = self._clock()
+            if now < self._due:
+                self._wake_armed = True
+                self._schedule(self._due - now)
+                return
+            try:
+                self._refresh()
+            except (OSError, ValueError):  # the terminal went away: the main thread will see it
+                self._finished = True
 
     def finish(self) -> None:
         """Print whatever is left (also after an error or Ctrl-C: the partial text stays)."""
-        self._take_pieces()
-        if self._live is not None:
-            self._live.stop()  # transient: the tail's last frame is erased, then printed for good
-            self._live = None
-        block = self._cut(everything=True)
-        if block is not None:
-            self._print_block(*block)
+        with self._lock:
+            self._finished = True
+            if self._timer is not None:
+                self._timer.stop()
+            self._take_pieces()
+            cut = self._cut(everything=True)
+            above = self._render_block(cut) if cut is not None else None
+            if above is None and not self._region:
+                return
+            with signals_held():
+                self._console.print(Frame(self._region, above, []), end="", crop=False)
+                self._region = 0
+                if cut is not None:
+                    self._commit(cut)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _schedule(self, delay: float) -> None:
+        if self._wake_in is not None:
+            self._wake_in(delay)
+            return
+        if self._timer is None:
+            self._timer = FrameTimer(self.wake)
+        self._timer.wake_in(delay)
 
     def _take_pieces(self) -> None:
         if self._pieces:
@@ -74,26 +150,74 @@ class LiveMarkdown:
             self._pieces.clear()
 
     def _refresh(self) -> None:
+        started = self._clock()
         self._take_pieces()
-        block = self._cut(everything=False)
-        if self._show_tail and (self._tail.strip() or self._live is not None):
-            # Printing a block above a live region redraws the region anyway: point it at the new
-            # tail first, and only ask for a redraw when nothing is printed.
-            self._draw_tail(redraw=block is None)
-        if block is not None:
-            self._print_block(*block)
-        self.refreshes += 1
+        cut = self._cut(everything=False)
+        above = self._render_block(cut) if cut is not None else None
+        tail: list[list[Segment]] = []
+        if self._show_tail:
+            source = cut.rest if cut is not None else self._tail
+            if source.strip():
+                blank = (cut.blank_before_next and not cut.inside_list) if cut is not None else \
+                    (bool(self._blank_before_next) and not self._continues_list)
+                tail = self._tail_lines(source, blank)
+        if above is not None or tail or self._region:
+            with signals_held():  # the block leaves the tail in the write that prints it
+                self._console.print(Frame(self._region, above, tail), end="", crop=False)
+                self._region = len(tail)
+                if cut is not None:
+                    self._commit(cut)
+            self.refreshes += 1
+        ended = self._clock()
+        # From the end of this frame: a slow frame never makes the next one come sooner.
+        self._due = ended + max(self._interval, ended - started)
 
-    def _cut(self, *, everything: bool) -> tuple[str, bool, bool] | None:
-        """Take the finished blocks off the tail (all of it when `everything`): their source,
-        whether a blank line goes before them, and whether they continue a printed list."""
+    def _tail_lines(self, source: str, blank_line_first: bool) -> "list[list[Segment]]":
+        size = self._console.size
+        room = max(1, size.height - 2)  # the cursor's line stays free below the live area
+        return last_lines(self._console, self._markdown(visible_source(source, room, size.width)),
+                          blank_line_first, room)
+
+    def _markdown(self, source: str) -> "Markdown":
+        """A Markdown for `source`, parsed by the one parser this view keeps."""
+        if self._template is None:
+            from lowrouter_cli.render.markdown import make_markdown
+
+            self._template = make_markdown("")
+        document = copy.copy(self._template)
+        document.markup = source
+        document.parsed = self._parser.parse(source)
+        return document
+
+    def _nothing_new_to_cut(self) -> bool:
+        """Whether what arrived since the last parse cannot have finished a block: no new line,
+        or only lines that continue the open code block or table (most frames of a long one)."""
+        end = self._tail.rfind("\n")
+        if end < self._seen:
+            return True
+        if self._open is None:
+            return False
+        start = self._tail.rfind("\n", 0, self._seen) + 1
+        lines = self._tail[start:end].split("\n")
+        kind, opener = self._open
+        if kind == "fence":
+            return not any(fence_opener(line) for line in lines)
+        return all(line.lstrip(" ").startswith("|") for line in lines)
+
+    def _cut(self, *, everything: bool) -> _Cut | None:
+        """The finished blocks at the start of the tail (all of it when `everything`): their
+        source, whether a blank line goes before them, whether they continue a printed list."""
         if not self._tail.strip():
             return None
-        tokens = self._parser.parse(self._tail)
+        if not everything and self._nothing_new_to_cut():
+            return None
+        tokens = self._blocks_parser.parse(self._tail)
+        self._seen = len(self._tail)
         blocks = [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
             return None
         lines = self._tail.split("\n")
+        self._open = _open_block(blocks[-1], lines)
         first_type = blocks[0].type
         cut, last_type, inside_list = len(lines), blocks[-1].type, False
         if not everything:
@@ -108,62 +232,41 @@ class LiveMarkdown:
             if cut == 0:
                 return None
         segment = "\n".join(lines[:cut])
-        self._tail = "\n".join(lines[cut:])
+        rest = "\n".join(lines[cut:])
         if not segment.strip():
+            self._tail, self._seen = rest, len(rest)  # blank lines only: nothing to print
             return None
         blank_first = first_type in _LEAF_BLOCKS and bool(self._blank_before_next) and not self._continues_list
-        continues_list = self._continues_list
-        self._blank_before_next = last_type not in _NO_BLANK_AFTER
-        self._continues_list = inside_list
-        return segment, blank_first, continues_list
+        return _Cut(segment, blank_first, self._continues_list, rest, last_type not in _NO_BLANK_AFTER,
+                    inside_list)
 
-    def _print_block(self, source: str, blank_line_first: bool, continues_list: bool) -> None:
-        from rich.segment import Segment, Segments
+    def _commit(self, cut: _Cut) -> None:
+        self._tail = cut.rest
+        self._seen = len(cut.rest)
+        self._blank_before_next = cut.blank_before_next
+        self._continues_list = cut.inside_list
 
-        from lowrouter_cli.render.markdown import make_markdown
-
-        console = self._console
-        segments = list(console.render(make_markdown(source), console.options))
-        if continues_list and segments and segments[0].text == "\n":
-            segments = segments[1:]  # more items of a list already begun: no opening blank line
-        elif blank_line_first:
-            segments.insert(0, Segment.line())
-        console.print(Segments(segments), crop=False)  # long code lines stay whole
-
-    def _draw_tail(self, *, redraw: bool) -> None:
-        if self._live is None:
-            from rich.live import Live
-
-            self._live = Live(
-                console=self._console,
-                auto_refresh=False,
-                transient=True,
-                redirect_stdout=False,
-                redirect_stderr=False,
-                vertical_overflow="visible",
-            )
-            self._live.start()
-        blank = bool(self._blank_before_next) and not self._continues_list
-        self._live.update(_TailView(self._tail, blank), refresh=redraw)
-
-
-class _TailView:
-    """The unfinished tail as Markdown, cut to its last screenful so the live region never
-    outgrows the terminal (rich would crop it or print '...')."""
-
-    def __init__(self, source: str, blank_line_first: bool) -> None:
-        self.source = source
-        self.blank_line_first = blank_line_first
-
-    def __rich_console__(self, console: "Console", options: "ConsoleOptions") -> "RenderResult":
+    def _render_block(self, cut: _Cut) -> "list[Segment]":
         from rich.segment import Segment
 
-        from lowrouter_cli.render.markdown import make_markdown
+        console = self._console
+        segments = list(console.render(self._markdown(cut.source), console.options))
+        if cut.continues_list and segments and segments[0].text == "\n":
+            segments = segments[1:]  # more items of a list already begun: no opening blank line
+        elif cut.blank_line_first:
+            segments.insert(0, Segment.line())
+        return segments
 
-        lines = console.render_lines(make_markdown(self.source), options.update(height=None), pad=False)
-        if self.blank_line_first:
-            lines.insert(0, [])
-        room = max(1, options.size.height - 1)
-        for line in lines[-room:]:
-            yield from line
-            yield Segment.line()
+
+def _open_block(last: object, lines: list[str]) -> tuple[str, str] | None:
+    """The last block, if it is a code block still open or a table (which only a line not
+    starting with `|` can end)."""
+    kind = getattr(last, "type", "")
+    if kind == "table_open":
+        return ("table", "")
+    if kind == "fence":
+        opener = getattr(last, "markup", "")
+        start, end = last.map  # type: ignore[attr-defined]
+        if not (end - 1 > start and closes_fence(lines[end - 1], opener)):
+            return ("fence", opener)
+    return None

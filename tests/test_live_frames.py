@@ -1,0 +1,175 @@
+"""Live Markdown frames: scheduling on a fake clock, the timer that draws a held token, frames
+that cost what the screen shows, one parser, one write per frame, and the screen afterwards
+(replayed through a terminal emulator) equal to one render of the whole answer."""
+
+from __future__ import annotations
+
+import io
+
+import pyte
+import pytest
+from rich.console import Console
+
+from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
+from lowrouter_cli.render.live_markdown import LiveMarkdown
+from lowrouter_cli.render.live_view import visible_source
+from lowrouter_cli.render.markdown import make_markdown
+
+WIDTH, HEIGHT = 60, 20
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class Terminal(io.StringIO):
+    """A console file that counts writes and can make each one slow (on the fake clock)."""
+
+    def __init__(self, clock=None, write_cost=0.0):
+        super().__init__()
+        self.clock, self.write_cost, self.writes = clock, write_cost, 0
+
+    def write(self, text):
+        self.writes += 1
+        if self.clock is not None:
+            self.clock.now += self.write_cost
+        return super().write(text)
+
+
+def console(file, color=True):
+    return Console(file=file, width=WIDTH, height=HEIGHT, force_terminal=True, force_interactive=True,
+                   color_system="truecolor" if color else None, highlight=False, emoji=False, markup=False)
+
+
+def live(clock, file, **kwargs):
+    woken = []
+    view = LiveMarkdown(console(file), clock, wake_in=woken.append, **kwargs)
+    return view, woken
+
+
+def screen_after(output: str, rows: int = 600) -> list[str]:
+    screen = pyte.Screen(WIDTH, rows)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(output)
+    lines = [line.rstrip() for line in screen.display]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def whole(text: str) -> list[str]:
+    out = console(io.StringIO(), color=False)
+    out.print(make_markdown(text), crop=False)
+    lines = [line.rstrip() for line in out.file.getvalue().split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def test_a_token_held_back_by_the_frame_interval_is_drawn_when_the_interval_ends():
+    clock = Clock()
+    view, woken = live(clock, Terminal())
+    view.write("First")
+    assert view.refreshes == 1 and woken == []
+    clock.now += 0.010
+    view.write(" second")  # within the interval: held, and a wake-up asked for when it ends
+    assert view.refreshes == 1 and woken == [pytest.approx(1 / 15 - 0.010)]
+    view.write(" third")
+    assert len(woken) == 1  # one wake-up is enough
+    clock.now += woken[0]
+    view.wake()
+    assert view.refreshes == 2 and "First second third" in view._console.file.getvalue()
+    view.wake()  # nothing new: no frame
+    assert view.refreshes == 2
+
+
+def test_frames_are_due_one_interval_after_the_previous_frame_ended():
+    clock = Clock()
+    slow = Terminal(clock, write_cost=0.5)  # each frame takes 0.5 s to write
+    view, woken = live(clock, slow)
+    view.write("a")
+    assert view.refreshes == 1 and clock.now == pytest.approx(100.5)
+    clock.now += 0.1  # 0.6 s after the first frame began, but only 0.1 s after it ended
+    view.write(" b")
+    assert view.refreshes == 1 and woken == [pytest.approx(0.4)]  # due 0.5 s after it ended
+    clock.now += 0.4
+    view.wake()
+    assert view.refreshes == 2
+
+
+def test_a_wake_up_before_the_frame_is_due_waits_again():
+    clock = Clock()
+    view, woken = live(clock, Terminal())
+    view.write("a")
+    clock.now += 0.01
+    view.write(" b")
+    view.wake()  # early (a timer may fire a little early)
+    assert view.refreshes == 1 and len(woken) == 2
+
+
+@pytest.mark.parametrize("kind", ["code", "table", "paragraph"])
+def test_a_frame_renders_only_the_screenful_of_a_long_tail(kind):
+    if kind == "code":
+        tail = "```python\n" + "\n".join(f"line_{i} = {i}" for i in range(300))
+        source = visible_source(tail, 18, WIDTH)
+        assert source.split("\n") == ["```"] + [f"line_{i} = {i}" for i in range(282, 300)]
+    elif kind == "table":
+        tail = "| id | name |\n|---|:--|\n" + "\n".join(f"| {i} | model-{i} |" for i in range(300))
+        source = visible_source(tail, 18, WIDTH)
+        assert source.split("\n") == ["| id | name |", "|---|:--|"] + [f"| {i} | model-{i} |" for i in range(286, 300)]
+    else:
+        tail = " ".join(f"word{i}" for i in range(3000))
+        source = visible_source(tail, 18, WIDTH)
+        assert len(source) <= 18 * WIDTH and tail.endswith(" " + source)
+    clock = Clock()
+    file = Terminal()
+    view, _ = live(clock, file)
+    view.write(tail)
+    frame = file.getvalue()
+    assert frame.count("\n") <= HEIGHT - 2  # the live area never outgrows the screen
+    assert ("299" in frame) if kind != "paragraph" else ("word2999" in frame)
+    view.finish()  # and the answer, once done, is printed whole
+    assert screen_after(file.getvalue())[-3:] == whole(tail)[-3:]
+
+
+def test_the_screen_after_a_live_stream_is_one_render_of_the_whole_answer():
+    text = long_markdown(700, seed=5) + "\n\n```\n" + "\n".join(f"x = {i}" for i in range(60)) + "\n```\n"
+    clock = Clock()
+    file = Terminal()
+    view, woken = live(clock, file)
+    for n, token in enumerate(tokenize(text)):
+        clock.now += 0.004
+        view.write(token)
+        if woken and n % 7 == 0:
+            woken.clear()
+            view.wake()
+    view.finish()
+    assert view.refreshes > 20  # the tail was drawn and erased many times on the way
+    assert screen_after(file.getvalue()) == whole(text)
+
+
+def test_blocks_finished_in_one_frame_are_printed_in_one_write_and_one_parser_is_kept(monkeypatch):
+    import markdown_it
+
+    made = []
+    original = markdown_it.MarkdownIt.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(markdown_it.MarkdownIt, "__init__", counting)
+    clock = Clock()
+    file = Terminal()
+    view, _ = live(clock, file, show_tail=False)
+    view.write("One.\n\nTwo.\n\n# Three\n\n- four\n- five\n\nSix")
+    assert file.writes == 1 and "Two." in file.getvalue() and "five" in file.getvalue()
+    for n in range(200):
+        clock.now += 0.1
+        view.write(f"\n\nParagraph {n}.")
+    view.finish()
+    assert len(made) <= 3  # the block parser, the render parser, and rich's one for the template

@@ -1,0 +1,123 @@
+"""Ctrl-C typed at many points of a long answer on a real pseudo-terminal: the screen afterwards
+is exactly one render of the text received, with no block lost and no line twice (a code block
+and a table taller than the screen included, and the terminal's own ^C echo)."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import termios
+import time
+
+import pyte
+from rich.console import Console
+
+from lowrouter_cli.emulator.scenarios import tokenize
+from lowrouter_cli.render.markdown import make_markdown
+
+from conftest import lowrouter_command, process_environ
+
+COLUMNS, ROWS = 90, 30
+POINTS = 8
+
+TEXT = (
+    "Here is the plan for the **router** in three parts, with the code first and the prices after.\n\n"
+    "```python\n" + "\n".join(f"total_{i} = value * {i} + offset_{i}" for i in range(45)) + "\n```\n\n"
+    "The loop above runs once per request and keeps nothing between calls.\n\n"
+    "- first the gateway\n- then the region\n- and last the provider\n\n"
+    "| id | model | price |\n|---|---|---|\n" + "\n".join(f"| {i} | model-{i} | {i}.5 |" for i in range(40))
+    + "\n\nThat is all for the plan, and the end of this answer.\n\n[[answer:echo]] [[fault:ok chunk_delay=0.003]]"
+)
+
+
+def _take_terminal():
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def render(text: str) -> list[str]:
+    console = Console(file=io.StringIO(), width=COLUMNS, height=ROWS, color_system=None, force_terminal=False,
+                      highlight=False, emoji=False, markup=False, soft_wrap=False)
+    console.print(make_markdown(text), crop=False)
+    return trimmed(console.file.getvalue().split("\n"))
+
+
+def trimmed(lines):
+    lines = [line.rstrip() for line in lines]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def screen_of(output: bytes) -> list[str]:
+    screen = pyte.Screen(COLUMNS, 500)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(output.decode("utf-8", "replace"))
+    lines = [line.replace("^C", "  ").rstrip() for line in screen.display]  # the terminal's own echo
+    answer = []
+    for line in lines:
+        if line.startswith("lowrouter:"):
+            break
+        answer.append(line)
+    return trimmed(answer)
+
+
+def matches_a_prefix(screen: list[str], tokens: list[str]) -> bool:
+    """Whether the screen is one render of the first k tokens, for some k (tried where a token
+    holds the last word on the screen)."""
+    words = re.findall(r"[\w.-]{2,}", " ".join(screen[-2:]))
+    last = words[-1] if words else ""
+    candidates = set()
+    for k, token in enumerate(tokens, 1):
+        if last and last in token:
+            candidates.update(range(k, min(k + 4, len(tokens)) + 1))
+    return any(render("".join(tokens[:k])) == screen for k in sorted(candidates))
+
+
+def test_ctrl_c_anywhere_leaves_one_render_of_the_text_received(emulator):
+    environ = process_environ(emulator.base_url, env={"TERM": "xterm-256color"})
+    runs = []
+    for _ in range(POINTS):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        process = subprocess.Popen(lowrouter_command("stream", "--no-history", TEXT), stdin=slave, stdout=slave,
+                                   stderr=slave, env=environ, start_new_session=True, preexec_fn=_take_terminal)
+        os.close(slave)
+        runs.append({"master": master, "process": process, "out": [], "sent": False, "first": None})
+    # The answer takes about 2 s once it starts: spread the interrupts over it.
+    open_ = {run["master"]: run for run in runs}
+    deadline = time.monotonic() + 60
+    while open_ and time.monotonic() < deadline:
+        ready, _, _ = select.select(list(open_), [], [], 0.01)
+        for master in ready:
+            run = open_[master]
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                del open_[master]
+                continue
+            run["out"].append(data)
+            if run["first"] is None and b"router" in b"".join(run["out"]):
+                run["first"] = time.monotonic()
+        for index, run in enumerate(runs):
+            if run["first"] is not None and not run["sent"] and time.monotonic() >= run["first"] + 0.1 + 0.22 * index:
+                os.write(run["master"], b"\x03")  # typed Ctrl-C: the terminal echoes ^C and signals
+                run["sent"] = True
+    tokens = tokenize(TEXT)
+    complete = render(TEXT)
+    shown = []
+    for run in runs:
+        code = run["process"].wait(30)
+        os.close(run["master"])
+        screen = screen_of(b"".join(run["out"]))
+        assert code in (0, 130), code
+        assert matches_a_prefix(screen, tokens), "\n".join(screen)
+        shown.append(len(screen))
+    assert min(shown) < len(complete) // 2  # some runs were cut early, in the code block
