@@ -141,9 +141,7 @@ def select(models: list[Model], *, query: str | None = None, provider: str | Non
     for model in models:
         if query and query.lower() not in model.id.lower() and query.lower() not in model.name.lower():
             continue
-        if provider and provider.lower() not in (p.lower() for p in model.providers):
-            continue
-        if region and region.lower() not in (r.lower() for r in model.regions):
+        if (provider or region) and not matching_endpoints(model, provider=provider, region=region):
             continue
         if free and not model.is_free:
             continue
@@ -162,6 +160,16 @@ def select(models: list[Model], *, query: str | None = None, provider: str | Non
     elif sort is not None:
         raise UsageError(f"--sort must be one of {', '.join(SORTS)}")
     return chosen
+
+
+def matching_endpoints(model: Model, *, provider: str | None = None,
+                       region: str | None = None) -> list[dict[str, str]]:
+    """The endpoints that meet both pins at once, as the router matches a pinned route: a model
+    served by anthropic in us-east and by bedrock in eu-central does not match
+    `--provider anthropic --region eu-central`."""
+    return [e for e in model.endpoints
+            if (not provider or e["provider"].lower() == provider.lower())
+            and (not region or e["region"].lower() == region.lower())]
 
 
 def _price_key(price: Decimal | None) -> Decimal:

@@ -8,17 +8,14 @@ from typing import Any
 from lowrouter_cli.catalog import Model
 from lowrouter_cli.context import Environment
 from lowrouter_cli.generations import dig
-from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price
+from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price, tsv_price
 from lowrouter_cli.render.safe_text import field_text, rich_text
 
-MODEL_COLUMNS = ("id", "name", "context", "prompt_per_1m", "completion_per_1m", "providers", "regions")
+MODEL_COLUMNS = ("id", "name", "context", "prompt_usd_per_1m", "completion_usd_per_1m", "providers", "regions")
+ENDPOINT_COLUMNS = ("model", "provider", "region", "status", "prompt_usd_per_1m", "completion_usd_per_1m")
 HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
                    "completion_tokens", "cost", "outcome", "co2e_g")
-
-
-def _model_row(model: Model) -> list[str]:
-    return [model.id, model.name, str(model.context_length or ""), format_price(model.prompt_price),
-            format_price(model.completion_price), ",".join(model.providers), ",".join(model.regions)]
+STATUS_STYLES = {"up": "green", "degraded": "yellow", "down": "red"}
 
 
 def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
@@ -28,44 +25,88 @@ def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> No
     env.stdout.flush()
 
 
-def _table(env: Environment, title: str | None, header: tuple[str, ...], rows: list[list[str]]) -> None:
-    from rich.table import Table
-
-    from lowrouter_cli.render.console import make_console
-
-    table = Table(title=title, header_style="bold", show_lines=False)
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(rich_text(cell, one_line=True) for cell in row))
-    make_console(env).print(table)
-
-
 def print_models(env: Environment, models: list[Model]) -> None:
-    rows = [_model_row(m) for m in models]
-    if env.stdout_isatty:
-        header = ("ID", "Name", "Context", "Prompt $/1M", "Completion $/1M", "Providers", "Regions")
-        _table(env, None, header, rows)
-    else:
-        _tsv(env, MODEL_COLUMNS, rows)
+    """One row per model: on a terminal id, context, prices, status and regions (name and
+    regions give way on a narrow screen); in a pipe the stable TSV columns, prices as numbers."""
+    if not env.stdout_isatty:
+        return _tsv(env, MODEL_COLUMNS, [
+            [m.id, m.name, str(m.context_length or ""), tsv_price(m.prompt_price), tsv_price(m.completion_price),
+             ",".join(m.providers), ",".join(m.regions)] for m in models])
+    from lowrouter_cli.render.fit import Column, print_fitted
+
+    columns = [Column("Model"), Column("Name", drop=3, stacked=False), Column("Context", "right", drop=1),
+               Column("In $/1M", "right"), Column("Out $/1M", "right"), Column("Status"),
+               Column("Regions", drop=2)]
+    print_fitted(env, columns, [
+        [m.id, m.name, _thousands(m.context_length), format_price(m.prompt_price),
+         format_price(m.completion_price), _status_summary(m), " ".join(m.regions)] for m in models])
+
+
+def print_endpoints(env: Environment, rows: list[tuple[Model, dict[str, str]]]) -> None:
+    """One row per (model, endpoint): where each model runs right now, and at what price."""
+    if not env.stdout_isatty:
+        return _tsv(env, ENDPOINT_COLUMNS, [
+            [m.id, e["provider"], e["region"], e["status"], tsv_price(m.prompt_price),
+             tsv_price(m.completion_price)] for m, e in rows])
+    from lowrouter_cli.render.fit import Cell, Column, print_fitted
+
+    columns = [Column("Model"), Column("Provider"), Column("Region"), Column("Status"),
+               Column("In $/1M", "right"), Column("Out $/1M", "right")]
+    print_fitted(env, columns, [
+        [m.id, e["provider"], e["region"], Cell(e["status"], STATUS_STYLES.get(e["status"], "")),
+         format_price(m.prompt_price), format_price(m.completion_price)] for m, e in rows])
+
+
+def _status_summary(model: Model) -> Any:
+    """"up" when every endpoint is; else what is not ("1 degraded", "down"), in its colour."""
+    from lowrouter_cli.render.fit import Cell
+
+    statuses = [e["status"] or "?" for e in model.endpoints]
+    if not statuses:
+        return ""
+    if all(s == "up" for s in statuses):
+        return Cell("up", STATUS_STYLES["up"])
+    if "up" not in statuses:
+        worst = "down" if "down" in statuses else statuses[0]
+        return Cell(worst, STATUS_STYLES.get(worst, ""))
+    others = sorted({s for s in statuses if s != "up"})
+    return Cell(", ".join(f"{statuses.count(s)} {s}" for s in others), "yellow")
+
+
+def _thousands(context: int | None) -> str:
+    if not context:
+        return ""
+    return f"{context // 1000}k" if context >= 10_000 else str(context)
 
 
 def print_history(env: Environment, rows: list[Any]) -> None:
     """Ledger rows (newest first); the cost and CO2e columns stay empty where unknown. In a pipe the
-    cost is the stored exact decimal (USD) and CO2e is in grams."""
+    cost is the stored exact decimal (USD) and CO2e is in grams; on a terminal what fits."""
     from decimal import Decimal
 
-    terminal = env.stdout_isatty
-    table = [[_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider),
-              _cell(row.region), _cell(row.prompt_tokens), _cell(row.completion_tokens),
-              (format_cost(Decimal(row.cost_usd)) if terminal else row.cost_usd) if row.cost_usd else "",
-              _cell(row.outcome),
-              "" if row.co2e_g is None else (format_co2e(row.co2e_g) if terminal else f"{row.co2e_g:g}")]
-             for row in rows]
-    if terminal:
-        _table(env, None, tuple(c.replace("_", " ") for c in HISTORY_COLUMNS), table)
-    else:
-        _tsv(env, HISTORY_COLUMNS, table)
+    if not env.stdout_isatty:
+        return _tsv(env, HISTORY_COLUMNS, [
+            [_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider), _cell(row.region),
+             _cell(row.prompt_tokens), _cell(row.completion_tokens), row.cost_usd or "", _cell(row.outcome),
+             "" if row.co2e_g is None else f"{row.co2e_g:g}"] for row in rows])
+    from lowrouter_cli.render.fit import Column, print_fitted
+
+    columns = [Column("Time", drop=1), Column("Generation"), Column("Model"), Column("Where", drop=5),
+               Column("Tokens", "right", drop=2), Column("Cost", "right"), Column("CO2e", "right", drop=3),
+               Column("Outcome", drop=4)]
+    print_fitted(env, columns, [
+        [_short_time(row.time), _cell(row.generation_id), _cell(row.model),
+         "/".join(str(p) for p in (row.provider, row.region) if p),
+         f"{_cell(row.prompt_tokens)}→{_cell(row.completion_tokens)}"
+         if row.prompt_tokens is not None or row.completion_tokens is not None else "",
+         format_cost(Decimal(row.cost_usd)) if row.cost_usd else "",
+         "" if row.co2e_g is None else format_co2e(row.co2e_g), _cell(row.outcome)] for row in rows])
+
+
+def _short_time(value: Any) -> str:
+    """"2026-11-25T14:03:22.123456Z" → "11-25 14:03" (UTC): the date and minute are what people scan."""
+    text = _cell(value)
+    return f"{text[5:10]} {text[11:16]}" if len(text) >= 16 and text[10] == "T" else text
 
 
 def _cell(value: Any) -> str:
