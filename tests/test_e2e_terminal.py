@@ -138,7 +138,7 @@ def test_chat_renders_markdown_and_never_colour_means_no_escapes(run_cli):
 
 def test_no_color_removes_colour_but_keeps_the_layout(run_cli):
     models = on_a_tty(run_cli, "models", env={"NO_COLOR": "1", "COLUMNS": "150"})
-    assert models.returncode == 0 and "Prompt $/1M" in models.stdout and colours(models.stdout) == []
+    assert models.returncode == 0 and "In $/1M" in models.stdout and colours(models.stdout) == []
     chat = on_a_tty(run_cli, "chat", "hi", env={"NO_COLOR": "1"})
     assert chat.returncode == 0 and "•" in chat.stdout and colours(chat.stdout + chat.stderr) == []
     assert "\x1b[1m" in chat.stdout  # bold stays: NO_COLOR is about colour

@@ -152,9 +152,9 @@ def test_models_pipe_json_and_filters(run_cli):
     piped = run_cli("models")
     assert piped.returncode == 0
     lines = piped.stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "name", "context", "prompt_per_1m", "completion_per_1m",
+    assert lines[0].split("\t") == ["id", "name", "context", "prompt_usd_per_1m", "completion_usd_per_1m",
                                     "providers", "regions"]
-    assert "openai/gpt-4o-mini\tOpenAI: GPT-4o-mini\t128000\t$0.15\t$0.60\tazure,openai\teu-west,us-east" in lines
+    assert "openai/gpt-4o-mini\tOpenAI: GPT-4o-mini\t128000\t0.15\t0.6\tazure,openai\teu-west,us-east" in lines
     assert "\x1b" not in piped.stdout
     data = json.loads(run_cli("models", "--json", "--free").stdout)
     assert [m["id"] for m in data] == ["meta/llama-3.1-8b-instruct:free"]

@@ -33,7 +33,7 @@ def test_models_table_on_a_terminal(fake_env):
     env = fake_env(stdout_isatty=True, environ={"COLUMNS": "160"})
     print_models(env, catalog.parse_models({"data": MODELS}))
     out = env.stdout.getvalue()
-    assert "Prompt $/1M" in out and "$0.15" in out and "dynamic" in out and "-1" not in out
+    assert "In $/1M" in out and "$0.15" in out and "dynamic" in out and "-1" not in out
 
 
 def record():
