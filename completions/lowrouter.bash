@@ -41,7 +41,7 @@ _lowrouter() {
         "config set") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "generation") words="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" ;;
-        "models") words="--provider --region --free --max-price --sort --refresh --json --base-url --timeout -v --verbose --color -h --help" ;;
+        "models") words="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" ;;
         "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --base-url --timeout -v --verbose --color -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -96,6 +96,7 @@ complete -c lowrouter -n '__fish_seen_subcommand_from models' -l free -d 'Only f
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l max-price -r -d 'Only models whose prompt and completion prices are at most this, per million tokens'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l sort -x -a 'price context name' -d 'Order by price, context or name'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l refresh -d 'Fetch the list now, ignoring the cache'
+complete -c lowrouter -n '__fish_seen_subcommand_from models' -l endpoints -d 'One row per endpoint: model, provider, region, status and prices'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l json -d 'Print the models as a JSON list'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l base-url -r -d 'Gateway API base URL [env LOWROUTER_BASE_URL; default https://lowrouter.ai/api/v1]'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l timeout -r -d 'Longest wait for an answer; for streams, the longest silence between bytes [default 120]'

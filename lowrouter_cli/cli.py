@@ -155,13 +155,15 @@ def models(
     sort: Annotated[Optional[Sort], typer.Option(
         "--sort", case_sensitive=False, show_default=False, help="Order by price, context or name.")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Fetch the list now, ignoring the cache.")] = False,
+    endpoints: Annotated[bool, typer.Option(
+        "--endpoints", help="One row per endpoint: model, provider, region, status and prices.")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the models as a JSON list.")] = False,
 ) -> None:
     """List models with prices per million tokens and where they run (cached for an hour)."""
     from lowrouter_cli.models_job import run_models
 
     run_models(invocation, query=query, provider=provider, region=region, free=free, max_price=max_price,
-               sort=sort.value if sort else None, refresh=refresh, as_json=json)
+               sort=sort.value if sort else None, refresh=refresh, as_json=json, endpoints=endpoints)
 
 
 @app.command()
