@@ -24,7 +24,7 @@ _lowrouter() {
         -m|--model) COMPREPLY=($(compgen -W "$(lowrouter __complete-models 2>/dev/null)" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "price context name" -- "$cur")); return ;;
-        --base-url|--cid|--limit|--max-price|--max-tokens|--provider|--region|--system|--temperature|--timeout|--wait|-n|-s) return ;;
+        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--provider|--region|--system|--temperature|--timeout|--wait|-n|-s) return ;;
     esac
     local words=""
     case "$path" in
@@ -42,7 +42,7 @@ _lowrouter() {
         "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "generation") words="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" ;;
-        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --base-url --timeout -v --verbose --color -h --help" ;;
+        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --max-time --base-url --timeout -v --verbose --color -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

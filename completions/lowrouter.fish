@@ -115,6 +115,7 @@ complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l curl -d 'Print 
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -s c -l continue -d 'Continue the most recent conversation (of any terminal), sending its earlier turns'
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l cid -r -d 'Continue this conversation (a unique prefix of its id is enough)'
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l no-log -l no-history -d 'Record nothing of this exchange in the ledger [env LOWROUTER_NO_LOG=1]'
+complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l max-time -r -d 'Longest the whole stream may take; past it the partial answer stays and the exit is 8 [env LOWROUTER_MAX_TIME]'
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l base-url -r -d 'Gateway API base URL [env LOWROUTER_BASE_URL; default https://lowrouter.ai/api/v1]'
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -l timeout -r -d 'Longest wait for an answer; for streams, the longest silence between bytes [default 120]'
 complete -c lowrouter -n '__fish_seen_subcommand_from stream' -s v -l verbose -d 'Show requests, headers (key redacted), status, timing and retries on stderr'

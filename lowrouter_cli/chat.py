@@ -10,9 +10,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, List, NoReturn, Optional
 
-from lowrouter_cli import api
+from lowrouter_cli import api, deadline
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import Interrupted, OutputClosed, translated
+from lowrouter_cli.errors import Interrupted, OutputClosed, StoppedAfter, translated
 from lowrouter_cli.exchange import Exchange, finish_exchange
 from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render.answer import print_answer, print_json
@@ -35,6 +35,7 @@ class PromptOptions:
     no_log: bool = False
     continue_: bool = False  # -c: the most recent conversation
     cid: Optional[str] = None  # --cid: this conversation (a unique prefix is enough)
+    max_time: Optional[float] = None  # stream --max-time: the longest the whole stream may take
 
 
 def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> None:
@@ -71,14 +72,18 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
         with ExitStack() as scope:  # left in reverse: summary taken, connection closed, spinner gone
             client = scope.enter_context(invocation.client(settings))
             waiting = scope.enter_context(start_waiting(env, "waiting for the first token"))
-            chat_stream = scope.enter_context(client.stream(request))
+            stop = deadline.limit(settings.max_time, lambda: StoppedAfter(
+                f"stopped after {settings.max_time:g} s (--max-time); the answer is incomplete"))
+            with stop:  # the whole stream, headers too
+                chat_stream = scope.enter_context(client.stream(request))
             scope.callback(exchange.answered_by, chat_stream)
             writer = stream_writer(env, as_json=as_json, raw=raw)
             chat_stream.byte_stream.before_wait = writer.flush  # flush what was written before a read blocks
             started = env.monotonic()
-            for chunk in waiting.until_first(chat_stream):
-                writer.write(chunk)
-                exchange.shown(chunk.text, env.monotonic())
+            with stop:
+                for chunk in waiting.until_first(chat_stream):
+                    writer.write(chunk)
+                    exchange.shown(chunk.text, env.monotonic())
         writer.finish()
         exchange.seconds_streaming = env.monotonic() - started
     except BaseException as error:
@@ -139,7 +144,8 @@ def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, 
     conversation = conversations.choose(env, continue_=options.continue_, cid=options.cid)
     settings = invocation.settings(model=options.model or conversation.model,
                                    region=options.region or conversation.region,
-                                   provider=options.provider or conversation.provider)
+                                   provider=options.provider or conversation.provider,
+                                   max_time=options.max_time)
     request = api.ChatRequest(
         model=settings.model,
         prompt=read_prompt(env, options.words),

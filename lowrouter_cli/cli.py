@@ -124,12 +124,16 @@ def stream(
     continue_: ContinueOpt = False,
     cid: CidOpt = None,
     no_log: NoLogOpt = False,
+    max_time: Annotated[Optional[float], typer.Option(
+        "--max-time", metavar="SECONDS", min=0.001, show_default=False,
+        help="Longest the whole stream may take; past it the partial answer stays and the exit is 8 "
+             "[env LOWROUTER_MAX_TIME].")] = None,
 ) -> None:
     """Stream the answer token by token: live Markdown on a terminal, raw text in a pipe."""
     from lowrouter_cli import chat as jobs
 
     jobs.stream(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                               curl, no_log, continue_, cid), as_json=json, raw=raw)
+                                               curl, no_log, continue_, cid, max_time), as_json=json, raw=raw)
 
 
 class Sort(str, Enum):

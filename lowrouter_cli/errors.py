@@ -91,6 +91,10 @@ class TruncatedAnswer(NetworkError):
     """The stream ended (or dropped) before any finish_reason: what was shown is partial."""
 
 
+class StoppedAfter(NetworkError):
+    """--max-time ran out mid-stream: what was shown stays, the connection is closed."""
+
+
 class Interrupted(LowRouterError):
     exit_code = ExitCode.INTERRUPTED
 

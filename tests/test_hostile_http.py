@@ -123,3 +123,27 @@ def test_dripped_headers_are_a_timeout_never_an_answer(tmp_path):
             command, 8, f"lowrouter: error: no {what} from 127.0.0.1 within 0.5 s (--timeout)\n")
         assert elapsed < 2.5
         stop.clear()
+
+
+def test_max_time_stops_an_endless_stream_and_keeps_the_text(tmp_path):
+    stop = threading.Event()
+
+    def respond(x):
+        x.send(sse_response(sse(chunk("tick "), done=False)))
+        while not stop.is_set():  # a token every 50 ms: never silent long enough for --timeout
+            x.send(sse(chunk("tick "), done=False))
+            time.sleep(0.05)
+
+    for how in (["--max-time", "0.5"], []):
+        with HostileGateway(respond) as gw:
+            started = time.monotonic()
+            out = run_cli(tmp_path, gw.base_url, "stream", "--timeout", "5", *how, "hi",
+                          environ={} if how else {"LOWROUTER_MAX_TIME": "0.5"})
+            elapsed = time.monotonic() - started
+            stop.set()
+        stop.clear()
+        assert out.code == 8
+        assert out.stderr == ("lowrouter: error: stopped after 0.5 s (--max-time); the answer is incomplete "
+                              "(generation gen-1)\n")
+        assert out.stdout.startswith("tick tick ") and set(out.stdout.split()) == {"tick"}
+        assert elapsed < 3

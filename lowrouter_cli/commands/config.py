@@ -12,7 +12,7 @@ from lowrouter_cli.invocation import Invocation
 app = typer.Typer(help="Read and change defaults in config.toml.", no_args_is_help=True, add_completion=False,
                   rich_markup_mode=None)
 KeyArg = Annotated[str, typer.Argument(
-    metavar="KEY", help="One of: model, base_url, region, provider, timeout, models_ttl.")]
+    metavar="KEY", help="One of: model, base_url, region, provider, timeout, models_ttl, max_time.")]
 
 
 @app.command("get")
