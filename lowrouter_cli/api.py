@@ -238,11 +238,6 @@ def is_model_list(body: Any) -> bool:
     return isinstance(data, list) and all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data)
 
 
-def parse_generation(body: Any) -> Any:
-    """GET /generation/{id}'s body: the record inside `data` (the whole body if there is no `data`)."""
-    return body["data"] if isinstance(body, dict) and isinstance(body.get("data"), dict) else body
-
-
 # -- helpers ---------------------------------------------------------------------------------------
 
 

@@ -13,8 +13,18 @@ from typing import Any, Callable
 from lowrouter_cli import store
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import NetworkError, UsageError
+from lowrouter_cli.jsontext import clean_text, count
 
 MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a model runs (ours: `lowrouter.endpoints`)."""
+
+    provider: str
+    region: str
+    status: str | None = None
 
 
 @dataclass
@@ -24,16 +34,16 @@ class Model:
     context_length: int | None
     prompt_price: Decimal | None  # USD per token; None when unknown; negative means dynamic
     completion_price: Decimal | None
-    endpoints: list[dict[str, str]] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
     raw: Any = None
 
     @property
     def providers(self) -> list[str]:
-        return sorted({e["provider"] for e in self.endpoints})
+        return sorted({e.provider for e in self.endpoints})
 
     @property
     def regions(self) -> list[str]:
-        return sorted({e["region"] for e in self.endpoints})
+        return sorted({e.region for e in self.endpoints})
 
     @property
     def is_free(self) -> bool:
@@ -65,22 +75,33 @@ def parse_models(body: Any) -> list[Model]:
             continue
         pricing = item.get("pricing") if isinstance(item.get("pricing"), dict) else {}
         extras = item.get("lowrouter") if isinstance(item.get("lowrouter"), dict) else {}
-        endpoints = [
-            {"provider": str(e.get("provider")), "region": str(e.get("region")), "status": str(e.get("status", ""))}
-            for e in (extras.get("endpoints") if isinstance(extras.get("endpoints"), list) else [])
-            if isinstance(e, dict) and e.get("provider") and e.get("region")
-        ]
         context = item.get("context_length")
         models.append(Model(
-            id=item["id"],
-            name=item.get("name") if isinstance(item.get("name"), str) else item["id"],
-            context_length=context if isinstance(context, int) and not isinstance(context, bool) else None,
+            id=clean_text(item["id"]),
+            name=_text(item.get("name")) or clean_text(item["id"]),
+            context_length=count(context),
             prompt_price=parse_price(pricing.get("prompt")),
             completion_price=parse_price(pricing.get("completion")),
-            endpoints=endpoints,
+            endpoints=[endpoint for endpoint in map(_endpoint, _list(extras.get("endpoints"))) if endpoint],
             raw=item,
         ))
     return models
+
+
+def _endpoint(value: Any) -> Endpoint | None:
+    """An endpoint whose provider and region are not both text is left out."""
+    if not isinstance(value, dict):
+        return None
+    provider, region = _text(value.get("provider")), _text(value.get("region"))
+    return Endpoint(provider, region, _text(value.get("status"))) if provider and region else None
+
+
+def _text(value: Any) -> str | None:
+    return clean_text(value) if isinstance(value, str) and value else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def load_catalog(env: Environment, base_url: str, ttl: float, fetch: Callable[[str | None], Any],
@@ -163,13 +184,13 @@ def select(models: list[Model], *, query: str | None = None, provider: str | Non
 
 
 def matching_endpoints(model: Model, *, provider: str | None = None,
-                       region: str | None = None) -> list[dict[str, str]]:
+                       region: str | None = None) -> list[Endpoint]:
     """The endpoints that meet both pins at once, as the router matches a pinned route: a model
     served by anthropic in us-east and by bedrock in eu-central does not match
     `--provider anthropic --region eu-central`."""
     return [e for e in model.endpoints
-            if (not provider or e["provider"].lower() == provider.lower())
-            and (not region or e["region"].lower() == region.lower())]
+            if (not provider or e.provider.lower() == provider.lower())
+            and (not region or e.region.lower() == region.lower())]
 
 
 def _price_key(price: Decimal | None) -> Decimal:

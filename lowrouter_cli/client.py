@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 from lowrouter_cli import api
+from lowrouter_cli.records import GenerationRecord, parse_generation
 from lowrouter_cli.transport import Transport
 
 GENERATION_HEADER = "X-LowRouter-Generation-Id"
@@ -53,8 +54,8 @@ class Client:
         api.check_model_list(response.status, response.body)
         return response.status, response.body, response.headers.get("ETag")
 
-    def get_generation(self, generation_id: str) -> Any:
-        """GET /generation/{id}: the record."""
+    def get_generation(self, generation_id: str) -> GenerationRecord:
+        """GET /generation/{id}: the record, typed."""
         self._transport.require_key()
         body = self._transport.get_json(f"generation/{quote(generation_id, safe='')}").body
-        return api.parse_generation(body)
+        return parse_generation(body)

@@ -33,7 +33,7 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
             record = generations.fetch(env, client, generation_id, wait, announce)
         _store_record(env, generation_id, record)
     if as_json:
-        print_json(env, record)
+        print_json(env, record.raw)
         return
     print_generation(env, record, generations.eco_problems(record))
 

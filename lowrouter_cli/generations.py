@@ -10,12 +10,13 @@ from lowrouter_cli.errors import RequestRejected, UsageError
 
 if TYPE_CHECKING:
     from lowrouter_cli.client import Client
+    from lowrouter_cli.records import GenerationRecord
 
 TOLERANCE = 0.01  # the gateway rounds: flag only what is off by more than 1%
 
 
 def fetch(env: Environment, client: Client, generation_id: str, wait: float | None,
-          announce: Callable[[str], None]) -> Any:
+          announce: Callable[[str], None]) -> GenerationRecord:
     """The record; with `wait`, poll with backoff while it answers 404 (it appears a moment
     after the answer), up to `wait` seconds."""
     deadline = env.monotonic() + (wait or 0)
@@ -33,17 +34,17 @@ def fetch(env: Environment, client: Client, generation_id: str, wait: float | No
         delay = min(delay * 2, 2.0)
 
 
-def eco_problems(record: Any) -> list[str]:
+def eco_problems(record: GenerationRecord) -> list[str]:
     """Broken invariants: energy = IT energy × PUE, and CO2e = energy / 1000 × grid intensity."""
-    eco = dig(record, "lowrouter", "eco")
-    if not isinstance(eco, dict):
+    eco = record.eco
+    if eco is None:
         return []
-    energy, it_energy, pue = (_num(eco.get(k)) for k in ("energy_wh", "it_energy_wh", "pue"))
-    co2e, intensity = _num(eco.get("co2e_g")), _num(eco.get("grid_carbon_intensity_g_per_kwh"))
+    energy, it_energy, pue = eco.energy_wh, eco.it_energy_wh, eco.pue
+    co2e, intensity = eco.co2e_g, eco.grid_carbon_intensity_g_per_kwh
     problems = []
-    if None not in (energy, it_energy, pue) and _off(energy, it_energy * pue):
+    if energy is not None and it_energy is not None and pue is not None and _off(energy, it_energy * pue):
         problems.append(f"energy_wh {energy:g} ≠ it_energy_wh × pue = {it_energy * pue:g}")
-    if None not in (co2e, energy, intensity) and _off(co2e, energy / 1000 * intensity):
+    if co2e is not None and energy is not None and intensity is not None and _off(co2e, energy / 1000 * intensity):
         problems.append(f"co2e_g {co2e:g} ≠ energy_wh / 1000 × intensity = {energy / 1000 * intensity:g}")
     return problems
 
@@ -63,15 +64,3 @@ def resolve_id(env: Environment, generation_id: str) -> str:
 def _off(actual: float, expected: float) -> bool:
     return abs(actual - expected) > TOLERANCE * max(abs(expected), 1e-12)
 
-
-def dig(record: Any, *keys: str) -> Any:
-    """record[k1][k2]…, or None as soon as a level is missing or not an object."""
-    for key in keys:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -9,6 +9,7 @@ from lowrouter_cli import catalog, generations
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import parse_error_envelope
 from lowrouter_cli.render.tables import print_generation, print_models
+from lowrouter_cli.records import parse_generation
 
 KEYS = ["data", "id", "name", "context_length", "pricing", "prompt", "completion", "lowrouter", "endpoints",
         "provider", "region", "status", "eco", "energy_wh", "it_energy_wh", "pue", "co2e_g",
@@ -40,7 +41,8 @@ def test_model_lists(body):
 
 @settings(max_examples=200, deadline=None)
 @given(json_values)
-def test_generation_records(record):
+def test_generation_records(body):
+    record = parse_generation(body)
     problems = generations.eco_problems(record)
     for env in envs():
         print_generation(env, record, problems)

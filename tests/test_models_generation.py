@@ -7,6 +7,7 @@ from lowrouter_cli import catalog, generations, store
 from lowrouter_cli.emulator.scenarios import MODELS
 from lowrouter_cli.client import Client
 from lowrouter_cli.errors import NetworkError, RequestRejected
+from lowrouter_cli.records import parse_generation
 
 from conftest import TEST_KEY
 
@@ -107,14 +108,14 @@ def test_unwritable_cache_only_warns(fake_env, tmp_path):
 def test_eco_invariants_flag_only_beyond_one_percent():
     good = {"lowrouter": {"eco": {"energy_wh": 0.048, "it_energy_wh": 0.04, "pue": 1.2, "co2e_g": 0.002688,
                                   "grid_carbon_intensity_g_per_kwh": 56}}}
-    assert generations.eco_problems(good) == []
+    assert generations.eco_problems(parse_generation(good)) == []
     rounded = json.loads(json.dumps(good))
     rounded["lowrouter"]["eco"]["co2e_g"] = 0.00269  # within 1%
-    assert generations.eco_problems(rounded) == []
+    assert generations.eco_problems(parse_generation(rounded)) == []
     bad = json.loads(json.dumps(good))
     bad["lowrouter"]["eco"]["energy_wh"] = 0.06
-    assert len(generations.eco_problems(bad)) == 2
-    assert generations.eco_problems({"lowrouter": "junk"}) == []
+    assert len(generations.eco_problems(parse_generation(bad))) == 2
+    assert generations.eco_problems(parse_generation({"lowrouter": "junk"})) == []
 
 
 def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
@@ -136,7 +137,7 @@ def test_wait_polls_with_backoff_until_the_record_appears(fake_env):
                 raise RequestRejected("not found", status=404)
             return type("R", (), {"body": {"data": {"id": "gen-1"}}})()
 
-    assert generations.fetch(env, Client(Late()), "gen-1", 5, lambda m: None) == {"id": "gen-1"}
+    assert generations.fetch(env, Client(Late()), "gen-1", 5, lambda m: None).id == "gen-1"
     assert sleeps == [0.25, 0.5, 1.0]
     now[0] = 0.0
     with pytest.raises(RequestRejected, match="waited 1 s"):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from lowrouter_cli.render.messages import Footer
 from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price, plain, tsv_price
 from lowrouter_cli.render.tables import eco_pairs, generation_summary
+from lowrouter_cli.records import parse_generation
 
 
 def test_costs_keep_three_significant_digits_and_never_an_exponent():
@@ -29,9 +30,9 @@ def test_prices_per_million_for_people_and_for_sort_n():
 
 def test_footer_and_generation_view_use_the_formatter():
     assert Footer(model="m", cost=4e-7).text() == "m · $0.0000004"
-    record = {"total_cost": 4e-7, "lowrouter": {"eco": {"energy_wh": 0.048, "it_energy_wh": 0.04, "pue": 1.2,
-                                                        "co2e_g": 0.00807072, "grid_zone": "FR"}}}
+    record = parse_generation({"total_cost": 4e-7, "lowrouter": {"eco": {
+        "energy_wh": 0.048, "it_energy_wh": 0.04, "pue": 1.2, "co2e_g": 0.00807072, "grid_zone": "FR"}}})
     assert ("cost", "$0.0000004") in generation_summary(record)
     assert eco_pairs(record)[:4] == [("energy", "48 mWh"), ("IT energy", "40 mWh"), ("PUE", "1.2"),
                                      ("CO2e", "8.07 mg")]
-    assert eco_pairs({"lowrouter": {"eco": {"co2e_g": "lots"}}}) == [("CO2e", "lots")]
+    assert eco_pairs(parse_generation({"lowrouter": {"eco": {"co2e_g": "lots"}}})) == []  # not a number: left out

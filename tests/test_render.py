@@ -6,6 +6,7 @@ from lowrouter_cli.emulator.scenarios import MODELS, choose_route, generation_re
 from lowrouter_cli.render.messages import Footer, print_footer
 from lowrouter_cli.render.tables import print_generation, print_models
 from lowrouter_cli.settings import resolve
+from lowrouter_cli.records import parse_generation
 
 
 def test_footer_only_on_a_terminal(fake_env):
@@ -47,7 +48,7 @@ def test_generation_view_on_a_terminal_flags_broken_eco(fake_env):
     broken = record()
     broken["lowrouter"]["eco"]["energy_wh"] *= 2
     from lowrouter_cli.generations import eco_problems
-    print_generation(env, broken, eco_problems(broken))
+    print_generation(env, parse_generation(broken), eco_problems(parse_generation(broken)))
     out = env.stdout.getvalue()
     assert "eco" in out and "⚠ energy_wh" in out and "→ #2 openai/eu-west status 200" in out
     assert "constraints: none" in out and "azure/eu-west score 0.91" in out
@@ -55,8 +56,8 @@ def test_generation_view_on_a_terminal_flags_broken_eco(fake_env):
 
 def test_generation_lines_in_a_pipe(fake_env):
     env = fake_env()
-    print_generation(env, record(), [])
+    print_generation(env, parse_generation(record()), [])
     lines = env.stdout.getvalue().splitlines()
     assert "streamed: yes" in lines and "eco.grid_zone: FR" in lines
     assert lines[-1] == "attempt: #2 openai/eu-west status 200 669 ms selected"
-    print_generation(env, json.loads('{"id": 5, "lowrouter": []}'), [])  # odd shapes: no traceback
+    print_generation(env, parse_generation(json.loads('{"id": 5, "lowrouter": []}')), [])  # odd shapes: no traceback

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lowrouter_cli.catalog import Model
+from lowrouter_cli.catalog import Endpoint, Model
 from lowrouter_cli.context import Environment
-from lowrouter_cli.generations import dig
-from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price, tsv_price
+from lowrouter_cli.records import Attempt, GenerationRecord, RoutingTrace
+from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price, plain, tsv_price
 from lowrouter_cli.render.safe_text import field_text, rich_text
 
 MODEL_COLUMNS = ("id", "name", "context", "prompt_usd_per_1m", "completion_usd_per_1m", "providers", "regions")
@@ -42,18 +42,18 @@ def print_models(env: Environment, models: list[Model]) -> None:
          format_price(m.completion_price), _status_summary(m), " ".join(m.regions)] for m in models])
 
 
-def print_endpoints(env: Environment, rows: list[tuple[Model, dict[str, str]]]) -> None:
+def print_endpoints(env: Environment, rows: list[tuple[Model, Endpoint]]) -> None:
     """One row per (model, endpoint): where each model runs right now, and at what price."""
     if not env.stdout_isatty:
         return _tsv(env, ENDPOINT_COLUMNS, [
-            [m.id, e["provider"], e["region"], e["status"], tsv_price(m.prompt_price),
+            [m.id, e.provider, e.region, e.status or "", tsv_price(m.prompt_price),
              tsv_price(m.completion_price)] for m, e in rows])
     from lowrouter_cli.render.fit import Cell, Column, print_fitted
 
     columns = [Column("Model"), Column("Provider"), Column("Region"), Column("Status"),
                Column("In $/1M", "right"), Column("Out $/1M", "right")]
     print_fitted(env, columns, [
-        [m.id, e["provider"], e["region"], Cell(e["status"], STATUS_STYLES.get(e["status"], "")),
+        [m.id, e.provider, e.region, Cell(e.status or "", STATUS_STYLES.get(e.status or "", "")),
          format_price(m.prompt_price), format_price(m.completion_price)] for m, e in rows])
 
 
@@ -61,7 +61,7 @@ def _status_summary(model: Model) -> Any:
     """"up" when every endpoint is; else what is not ("1 degraded", "down"), in its colour."""
     from lowrouter_cli.render.fit import Cell
 
-    statuses = [e["status"] or "?" for e in model.endpoints]
+    statuses = [e.status or "?" for e in model.endpoints]
     if not statuses:
         return ""
     if all(s == "up" for s in statuses):
@@ -113,72 +113,65 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def generation_summary(record: Any) -> list[tuple[str, str]]:
-    streamed = dig(record, "streamed")
-    cancelled = dig(record, "cancelled")
-    cost = dig(record, "total_cost")
-    latency = dig(record, "latency")
+def generation_summary(record: GenerationRecord) -> list[tuple[str, str]]:
     pairs = [
-        ("id", dig(record, "id")),
-        ("model", dig(record, "model")),
-        ("router", dig(record, "router")),
-        ("provider", dig(record, "provider_name")),
-        ("region", dig(record, "lowrouter", "region")),
-        ("streamed", None if not isinstance(streamed, bool) else ("yes" if streamed else "no")),
-        ("cancelled", None if not isinstance(cancelled, bool) else ("yes" if cancelled else "no")),
-        ("finish_reason", dig(record, "finish_reason")),
+        ("id", record.id),
+        ("model", record.model),
+        ("router", record.router),
+        ("provider", record.provider),
+        ("region", record.region),
+        ("streamed", _yes_no(record.streamed)),
+        ("cancelled", _yes_no(record.cancelled)),
+        ("finish_reason", record.finish_reason),
         ("tokens", _tokens(record)),
-        ("cost", format_cost(cost) if isinstance(cost, (int, float)) else None),
-        ("latency", f"{latency} ms" if isinstance(latency, (int, float)) else None),
+        ("cost", None if record.total_cost is None else format_cost(record.total_cost)),
+        ("latency", None if record.latency_ms is None else f"{plain(record.latency_ms)} ms"),
     ]
-    return [(k, str(v)) for k, v in pairs if v is not None]
+    return [(k, v) for k, v in pairs if v is not None]
 
 
-def _tokens(record: Any) -> str | None:
-    p, c = dig(record, "tokens_prompt"), dig(record, "tokens_completion")
-    return None if p is None and c is None else f"{p} prompt, {c} completion"
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("yes" if flag else "no")
 
 
-def eco_pairs(record: Any) -> list[tuple[str, str]]:
-    eco = dig(record, "lowrouter", "eco")
-    if not isinstance(eco, dict):
+def _tokens(record: GenerationRecord) -> str | None:
+    p, c = record.tokens_prompt, record.tokens_completion
+    return None if p is None and c is None else f"{_maybe(p)} prompt, {_maybe(c)} completion"
+
+
+def _maybe(value: object) -> str:
+    return "?" if value is None else str(value)
+
+
+def eco_pairs(record: GenerationRecord) -> list[tuple[str, str]]:
+    eco = record.eco
+    if eco is None:
         return []
-    labels = [("energy_wh", "energy", format_energy), ("it_energy_wh", "IT energy", format_energy),
-              ("pue", "PUE", str), ("co2e_g", "CO2e", format_co2e), ("grid_zone", "grid zone", str),
-              ("grid_carbon_intensity_g_per_kwh", "grid intensity", lambda v: f"{v} g/kWh"),
-              ("method", "method", str)]
-    return [(label, _shown(eco[key], show)) for key, label, show in labels if eco.get(key) is not None]
+    pairs = [("energy", eco.energy_wh, format_energy), ("IT energy", eco.it_energy_wh, format_energy),
+             ("PUE", eco.pue, plain), ("CO2e", eco.co2e_g, format_co2e), ("grid zone", eco.grid_zone, str),
+             ("grid intensity", eco.grid_carbon_intensity_g_per_kwh, lambda v: f"{plain(v)} g/kWh"),
+             ("method", eco.method, str)]
+    return [(label, show(value)) for label, value, show in pairs if value is not None]
 
 
-def _shown(value: Any, show: Any) -> str:
-    """Numbers through their formatter; anything else the gateway sent, as text."""
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return show(value) if is_number or show is str else str(value)
-
-
-def attempts_of(record: Any) -> list[dict[str, Any]]:
-    attempts = dig(record, "lowrouter", "routing_trace", "attempts")
-    return [a for a in attempts if isinstance(a, dict)] if isinstance(attempts, list) else []
-
-
-def _attempt_text(attempt: dict[str, Any]) -> str:
-    parts = [f"#{attempt.get('attempt', '?')}", f"{attempt.get('provider')}/{attempt.get('region')}",
-             f"status {attempt.get('status')}"]
-    if attempt.get("error_type"):
-        parts.append(str(attempt["error_type"]))
-    if attempt.get("latency_ms") is not None:
-        parts.append(f"{attempt['latency_ms']} ms")
-    if attempt.get("selected"):
+def _attempt_text(attempt: Attempt) -> str:
+    parts = [f"#{_maybe(attempt.number)}", f"{_maybe(attempt.provider)}/{_maybe(attempt.region)}",
+             f"status {_maybe(attempt.status)}"]
+    if attempt.error_type:
+        parts.append(attempt.error_type)
+    if attempt.latency_ms is not None:
+        parts.append(f"{plain(attempt.latency_ms)} ms")
+    if attempt.selected:
         parts.append("selected")
     return " ".join(parts)
 
 
-def print_generation(env: Environment, record: Any, problems: list[str]) -> None:
+def print_generation(env: Environment, record: GenerationRecord, problems: list[str]) -> None:
     if not env.stdout_isatty:
         lines = [f"{k}: {field_text(v)}" for k, v in generation_summary(record)]
         lines += [f"eco.{k.replace(' ', '_').lower()}: {field_text(v)}" for k, v in eco_pairs(record)]
         lines += [f"eco.check: {field_text(p)}" for p in problems]
-        lines += [f"attempt: {field_text(_attempt_text(a))}" for a in attempts_of(record)]
+        lines += [f"attempt: {field_text(_attempt_text(a))}" for a in (record.routing_trace or RoutingTrace()).attempts]
         env.stdout.write("\n".join(lines) + "\n")
         env.stdout.flush()
         return
@@ -206,22 +199,20 @@ def print_generation(env: Environment, record: Any, problems: list[str]) -> None
             grid.add_row(key, rich_text(value, one_line=True))
         body: list[Any] = [grid] + [rich_text(f"⚠ {p}", one_line=True) for p in problems]
         parts.append(Panel(Group(*body), title="eco", border_style="red" if problems else "green", expand=False))
-    trace = dig(record, "lowrouter", "routing_trace")
-    if isinstance(trace, dict):
-        tree = Tree(rich_text(f"routing ({trace.get('strategy', '?')}, requested {trace.get('requested', '?')})",
+    trace = record.routing_trace
+    if trace is not None:
+        tree = Tree(rich_text(f"routing ({_maybe(trace.strategy)}, requested {_maybe(trace.requested)})",
                               one_line=True))
-        constraints = trace.get("constraints")
-        if isinstance(constraints, dict):
-            given = ", ".join(f"{k}={v}" for k, v in constraints.items() if v is not None) or "none"
+        if trace.constraints is not None:
+            given = ", ".join(f"{k}={v}" for k, v in trace.constraints.items()) or "none"
             tree.add(rich_text(f"constraints: {given}", one_line=True))
         candidates = tree.add("candidates")
-        for candidate in trace.get("candidates") if isinstance(trace.get("candidates"), list) else []:
-            if isinstance(candidate, dict):
-                candidates.add(rich_text(f"{candidate.get('provider')}/{candidate.get('region')} "
-                                         f"score {candidate.get('score')}", one_line=True))
+        for candidate in trace.candidates:
+            candidates.add(rich_text(f"{_maybe(candidate.provider)}/{_maybe(candidate.region)} "
+                                     f"score {_maybe(None if candidate.score is None else plain(candidate.score))}",
+                                     one_line=True))
         attempts = tree.add("attempts")
-        for attempt in attempts_of(record):
-            attempts.add(rich_text(("→ " if attempt.get("selected") else "  ") + _attempt_text(attempt),
-                                   one_line=True))
+        for attempt in trace.attempts:
+            attempts.add(rich_text(("→ " if attempt.selected else "  ") + _attempt_text(attempt), one_line=True))
         parts.append(tree)
     console.print(Group(*parts))
