@@ -9,6 +9,7 @@ from lowrouter_cli import generations
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import UsageError
 from lowrouter_cli.invocation import Invocation
+from lowrouter_cli.records import GenerationRecord, parse_generation
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_json
 
@@ -31,19 +32,20 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
         announce = (lambda message: messages.notice(env, message)) if invocation.verbose else (lambda message: None)
         with invocation.client(settings) as client:
             record = generations.fetch(env, client, generation_id, wait, announce)
-        _store_record(env, generation_id, record)
+        _store_record(env, generation_id, record.raw)
     if as_json:
         print_json(env, record.raw)
         return
     print_generation(env, record, generations.eco_problems(record))
 
 
-def _stored_record(env: Environment, generation_id: str) -> Any:
+def _stored_record(env: Environment, generation_id: str) -> GenerationRecord | None:
     from lowrouter_cli.ledger import LedgerError, read
 
     try:
         for opened in read(env):
-            return opened.stored_record(generation_id)
+            stored = opened.stored_record(generation_id)
+            return None if stored is None else parse_generation(stored)
     except LedgerError:
         return None  # the gateway still has it
     return None

@@ -358,16 +358,17 @@ class _Transaction:
 
 
 def record_columns(record: Any) -> dict[str, Any]:
-    """The columns a generation record fills: its eco numbers, routing trace and the whole of it."""
-    from lowrouter_cli.generations import dig
+    """The columns a generation record (as received) fills: its eco numbers, routing trace and the
+    whole of it."""
+    from lowrouter_cli.records import Eco, parse_generation
 
-    eco = dig(record, "lowrouter", "eco")
-    eco = eco if isinstance(eco, dict) else {}
-    trace = dig(record, "lowrouter", "routing_trace")
+    eco = parse_generation(record).eco or Eco()
+    extras = record.get("lowrouter") if isinstance(record, dict) else None
+    trace = extras.get("routing_trace") if isinstance(extras, dict) else None
     values = {
-        "energy_wh": eco.get("energy_wh"), "it_energy_wh": eco.get("it_energy_wh"), "pue": eco.get("pue"),
-        "co2e_g": eco.get("co2e_g"), "grid_zone": eco.get("grid_zone"),
-        "grid_intensity_g_per_kwh": eco.get("grid_carbon_intensity_g_per_kwh"),
+        "energy_wh": eco.energy_wh, "it_energy_wh": eco.it_energy_wh, "pue": eco.pue,
+        "co2e_g": eco.co2e_g, "grid_zone": eco.grid_zone,
+        "grid_intensity_g_per_kwh": eco.grid_carbon_intensity_g_per_kwh,
         "routing_trace": _json_text(trace) if trace is not None else None,
         "record": _json_text(record),
     }
