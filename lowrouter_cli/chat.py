@@ -95,7 +95,10 @@ def _fail(invocation: Invocation, settings: Settings, exchange: Exchange, error:
           writer: Any = None) -> NoReturn:
     """The exchange failed (the connection is already closed): keep the partial answer on screen,
     record the exchange, and raise the failure as ours."""
+    from lowrouter_cli.route_help import add_where_up
+
     ours = translated(error)
+    add_where_up(invocation.env, settings.base_url, exchange.request, ours)
     exchange.failed(ours)
     if writer is not None and not isinstance(ours, OutputClosed):
         with _second_interrupt_ends_the_process(isinstance(ours, Interrupted)):
