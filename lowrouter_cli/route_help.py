@@ -28,7 +28,7 @@ def where_up(env: Environment, base_url: str, model_id: str) -> str | None:
     model = next((m for m in parse_models(cached["body"]) if m.id == model_id), None) if cached else None
     if model is None or not model.endpoints:
         return None
-    up = [f"{e['provider']}/{e['region']}" for e in model.endpoints if e["status"] == "up"]
+    up = [f"{e.provider}/{e.region}" for e in model.endpoints if e.status == "up"]
     if not up:
         return f"(the cached model list has no endpoint of {model_id} up)"
     return f"({model_id} is up at {', '.join(up)}, by the cached model list; pin one of those with --provider/--region)"
