@@ -115,7 +115,7 @@ def test_curl_prints_a_command_that_gets_the_same_answer(run_cli, emulator):
         assert printed.returncode == 0 and printed.stderr == ""
         assert printed.stdout.startswith(f"curl {'-N ' if stream else ''}{emulator.base_url}/chat/completions")
         assert '-H "Authorization: Bearer $LOWROUTER_API_KEY"' in printed.stdout
-        assert len(emulator.chat_requests()) == 0 if command == "chat" else True
+        assert emulator.chat_requests() == []  # --curl sends nothing, for chat and stream alike
     printed = run_cli("chat", "--curl", "what's $HOME?")
     requests_before = len(emulator.chat_requests())
     done = subprocess.run(["bash", "-c", printed.stdout], capture_output=True, text=True, timeout=30,
@@ -127,19 +127,29 @@ def test_curl_prints_a_command_that_gets_the_same_answer(run_cli, emulator):
     assert json.loads(emulator.chat_requests()[-1]["body"]) == json.loads(emulator.chat_requests()[-2]["body"])
 
 
-@pytest.mark.parametrize("args", [
-    ["chat", "hi"], ["stream", "hi"], ["models", "--refresh"], ["generation", "last", "--wait", "3"],
-    ["auth", "status"], ["chat", "hi [[fault:429 retry_after=0]]"], ["config", "list"],
+@pytest.mark.parametrize("args, request_line, statuses", [
+    (["chat", "hi"], "> POST {base}/chat/completions", ["< 200 OK"]),
+    (["stream", "hi"], "> POST {base}/chat/completions", ["< 200 OK"]),
+    (["models", "--refresh"], "> GET {base}/models", ["< 304 Not Modified"]),  # the quiet run cached it
+    (["generation", "last", "--wait", "3"], "> GET {base}/generation/gen-", ["< 200 OK"]),
+    (["auth", "status"], "> GET {base}/models", ["< 200 OK"]),
+    (["chat", "hi [[fault:429 retry_after=0]]"], "> POST {base}/chat/completions", ["< 429 Too Many Requests"] * 3),
+    (["config", "list"], "", []),
 ])
-def test_verbose_shows_the_wire_and_never_the_key(run_cli, args):
-    run_cli("chat", "warm up the history")
+def test_verbose_shows_the_wire_and_never_the_key(run_cli, emulator, args, request_line, statuses):
+    assert run_cli("chat", "warm up the history").returncode == 0
+    quiet = run_cli(*args)
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith(("> ", "< "))]
     result = run_cli(*args, "-v")
     assert TEST_KEY not in result.stdout + result.stderr
-    if args[0] in ("chat", "stream", "models"):
-        assert "> Authorization: Bearer [redacted]" in result.stderr
-        assert "< 200" in result.stderr or "< 429" in result.stderr
+    lines = result.stderr.splitlines()
+    sent = [line for line in lines if line.startswith("> ") and " http" in line]
+    assert [line[: len(request_line.format(base=emulator.base_url))] for line in sent] == \
+        [request_line.format(base=emulator.base_url)] * len(statuses)
+    assert lines.count("> Authorization: Bearer [redacted]") == len(statuses)
+    assert [line.split(" (")[0] for line in lines if line.startswith("< ") and line[2:5].isdigit()] == statuses
     if args == ["stream", "hi"]:
-        assert "bytes received)" in result.stderr
+        assert "> Accept: text/event-stream" in lines and lines[-1].endswith(" bytes received)")
 
 
 def test_key_never_lands_in_files(run_cli, user_dirs):
