@@ -30,8 +30,25 @@ def test_envelope_in_both_shapes_and_garbage():
                                                 "generation_id": "gen-1"})
     assert parse_error_envelope({"error": {"message": "o", "type": "invalid_request_error"}}) == (
         "o", {"error_type": "invalid_request_error"})
-    for junk in (None, [], "x", {"error": 5}, {"error": {"message": 7, "metadata": []}}):
-        parse_error_envelope(junk)
+
+
+
+@pytest.mark.parametrize("body, expected", [
+    (None, (None, {})),
+    ([], (None, {})),
+    ("x", (None, {})),
+    ({"error": 5}, (None, {})),
+    ({"error": {"message": 7, "metadata": []}}, (None, {})),
+    ({"error": {"message": "   "}}, (None, {})),
+    ({"error": "plain words"}, ("plain words", {})),
+    ({"error": {"message": "m", "type": 7, "availability": "yes"}}, ("m", {})),
+    ({"error": {"message": "m", "metadata": {"error_type": "ours"}, "type": "openai"}},
+     ("m", {"error_type": "ours"})),
+    ({"lowrouter": {"generation_id": 9}, "error": {"message": "m"}}, ("m", {})),
+    ({"lowrouter": {"generation_id": "gen-2"}}, (None, {"generation_id": "gen-2"})),
+])
+def test_envelope_garbage_is_ignored_field_by_field(body, expected):
+    assert parse_error_envelope(body) == expected
 
 
 def test_one_line_adds_generation_id_and_collapses_newlines():
