@@ -22,7 +22,7 @@ def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
         if len(raw) > MAX_JSON_BYTES:
             return []
         models = json.loads(raw)["body"]["data"]
-        return [m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        return [m["id"] for m in models if isinstance(m, dict) and _completable(m.get("id"))]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return []
 
@@ -48,3 +48,14 @@ def _configured_base_url(config_dir: str) -> str:
         if isinstance(value, str) and value:
             return value
     return DEFAULT_BASE_URL
+
+
+def _completable(model_id: object) -> bool:
+    """An id a shell can be offered: printable, on one line, and encodable (no lone surrogates)."""
+    if not isinstance(model_id, str) or not model_id.isprintable() or not model_id.strip():
+        return False
+    try:
+        model_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -10,13 +10,21 @@ COMPLETE_MODELS = "__complete-models"
 
 
 def main() -> None:
-    if sys.argv[1:2] == [COMPLETE_MODELS]:
-        print_model_ids()
-        return
-    if sys.argv[1:] == ["--version"]:  # scripts call this in loops: skip building the command tree
-        from lowrouter_cli import __version__
+    if sys.argv[1:2] == [COMPLETE_MODELS] or sys.argv[1:] == ["--version"]:
+        try:
+            if sys.argv[1:2] == [COMPLETE_MODELS]:
+                print_model_ids()
+            else:  # scripts call this in loops: skip building the command tree
+                from lowrouter_cli import __version__
 
-        print(f"lowrouter {__version__}")
+                print(f"lowrouter {__version__}")
+            sys.stdout.flush()
+        except (AttributeError, OSError, ValueError):
+            if sys.stdout is not None:  # its reader went away (`| head`): a quiet stop
+                sys.exit(141)
+            if sys.stderr is not None:  # closed before we started (`>&-`)
+                sys.stderr.write("lowrouter: error: stdout is closed: there is nowhere to print\n")
+            sys.exit(2)
         return
     if sys.argv[-1:] in (["--help"], ["-h"]) and print_help(sys.argv[1:-1]):
         return

@@ -7,9 +7,9 @@ from typing import Any
 
 from lowrouter_cli import generations
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import UsageError
+from lowrouter_cli.errors import GatewayError, UsageError
 from lowrouter_cli.invocation import Invocation
-from lowrouter_cli.records import GenerationRecord, parse_generation
+from lowrouter_cli.records import GenerationRecord, left_out, parse_generation
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_json
 
@@ -32,7 +32,13 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
         announce = (lambda message: messages.notice(env, message)) if invocation.verbose else (lambda message: None)
         with invocation.client(settings) as client:
             record = generations.fetch(env, client, generation_id, wait, announce)
+        if not isinstance(record.raw, dict):
+            raise GatewayError("malformed response: the generation record is not a JSON object",
+                               generation_id=generation_id)
         _store_record(env, generation_id, record.raw)
+    if invocation.verbose:
+        for name in left_out(record):
+            messages.notice(env, f"warning: left out {name}: the gateway sent a value of the wrong type")
     if as_json:
         print_json(env, record.raw)
         return

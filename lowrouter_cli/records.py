@@ -149,3 +149,30 @@ def _flag(value: Any) -> bool | None:
 def _number(value: Any) -> float | None:
     """A JSON number that is finite (numeric strings are not numbers here)."""
     return finite(value) if isinstance(value, (int, float)) else None
+
+
+_TOP = (("id", "id"), ("model", "model"), ("router", "router"), ("provider_name", "provider"),
+        ("streamed", "streamed"), ("cancelled", "cancelled"), ("finish_reason", "finish_reason"),
+        ("tokens_prompt", "tokens_prompt"), ("tokens_completion", "tokens_completion"),
+        ("total_cost", "total_cost"), ("latency", "latency_ms"))
+
+
+def left_out(record: GenerationRecord) -> list[str]:
+    """The fields the gateway sent that were left out for their type (for a warning under -v)."""
+    raw = record.raw if isinstance(record.raw, dict) else {}
+    names = [key for key, attribute in _TOP if raw.get(key) is not None and getattr(record, attribute) is None]
+    extras = _object(raw.get("lowrouter")) or {}
+    if extras.get("region") is not None and record.region is None:
+        names.append("lowrouter.region")
+    eco = _object(extras.get("eco"))
+    for key in Eco.__dataclass_fields__ if eco is not None else ():
+        if eco.get(key) is not None and getattr(record.eco, key) is None:
+            names.append(f"lowrouter.eco.{key}")
+    for key in ("eco", "routing_trace"):
+        if extras.get(key) is not None and _object(extras.get(key)) is None:
+            names.append(f"lowrouter.{key}")
+    trace = _object(extras.get("routing_trace")) or {}
+    for key in ("candidates", "attempts"):
+        if trace.get(key) is not None and not isinstance(trace.get(key), list):
+            names.append(f"lowrouter.routing_trace.{key}")
+    return names

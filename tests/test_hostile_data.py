@@ -148,3 +148,25 @@ def test_a_generation_record_of_odd_types_is_shown_without_them(tmp_path):
             assert (out.code, out.stderr) == (0, "")
             assert "streamed" not in out.stdout and "cancelled" not in out.stdout
             assert "gen-1" in out.stdout
+
+
+def test_generation_fields_of_the_wrong_type_are_left_out_with_a_warning_under_verbose(tmp_path):
+    record = {"data": {"id": "gen-2", "model": 7, "streamed": "no", "tokens_prompt": -1, "total_cost": "0.1",
+                       "lowrouter": {"eco": {"energy_wh": 2.0, "pue": "1.2"},
+                                     "routing_trace": {"candidates": 5}}}}
+    with HostileGateway(lambda x: x.send(json_response(record))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "generation", "gen-2", "-v", environ={"LOWROUTER_NO_LOG": "1"})
+        quiet = run_cli(tmp_path, gw.base_url, "generation", "gen-2", environ={"LOWROUTER_NO_LOG": "1"})
+    assert (out.code, quiet.code, quiet.stderr) == (0, 0, "")
+    assert "streamed" not in quiet.stdout and "model" not in quiet.stdout and "energy" in quiet.stdout
+    warnings = [line for line in out.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"lowrouter: warning: left out {name}: the gateway sent a value of the wrong type"
+                        for name in ("model", "streamed", "tokens_prompt", "total_cost", "lowrouter.eco.pue",
+                                     "lowrouter.routing_trace.candidates")]
+
+
+def test_a_generation_record_that_is_not_an_object_is_malformed(tmp_path):
+    with HostileGateway(lambda x: x.send(json_response([1, 2]))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "generation", "gen-3")
+    assert (out.code, out.stdout, out.stderr) == (
+        7, "", "lowrouter: error: malformed response: the generation record is not a JSON object\n")

@@ -116,3 +116,19 @@ def test_a_closed_stdin_for_auth_login_is_no_key_given():
     done = process(["auth", "login", "--no-verify"], "<&-", "http://127.0.0.1:9/api/v1")
     assert done.returncode == 2
     assert done.stderr.decode().startswith("lowrouter: error: no key given")
+
+
+def test_version_and_model_completion_with_a_closed_stdout_are_one_line():
+    for argv in (["--version"], ["__complete-models"]):
+        done = subprocess.run(["sh", "-c", f"exec {sys.executable} -c 'from lowrouter_cli.entry import main; main()' "
+                               f"{' '.join(argv)} >&-"], capture_output=True, env=dict(os.environ), timeout=60)
+        assert (done.returncode, done.stderr) == (2, b"lowrouter: error: stdout is closed: there is nowhere to print\n")
+
+
+def test_model_completion_offers_only_ids_a_shell_can_take(tmp_path):
+    from lowrouter_cli.completion import model_ids_in
+
+    cache = tmp_path / "models.json"
+    cache.write_text('{"body": {"data": [{"id": "ok/model"}, {"id": "bad\\udcffid"}, {"id": "two\\nlines"}, '
+                     '{"id": 5}, {"id": " "}]}}')
+    assert model_ids_in(cache) == ["ok/model"]
