@@ -169,4 +169,4 @@ def test_a_generation_record_that_is_not_an_object_is_malformed(tmp_path):
     with HostileGateway(lambda x: x.send(json_response([1, 2]))) as gw:
         out = run_cli(tmp_path, gw.base_url, "generation", "gen-3")
     assert (out.code, out.stdout, out.stderr) == (
-        7, "", "lowrouter: error: malformed response: the generation record is not a JSON object\n")
+        7, "", "lowrouter: error: malformed response: the generation record is not a JSON object (generation gen-3)\n")
