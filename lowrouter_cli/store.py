@@ -8,8 +8,10 @@ be written costs a warning, never the answer.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,41 @@ from typing import Any, Callable, Iterator
 from lowrouter_cli.context import Environment
 from lowrouter_cli.paths import models_cache_name, toml
 
+KEY_FILE_LIMIT = 64 * 1024
 Warn = Callable[[str], None]
+
+
+class NotFollowed(OSError):
+    """A symbolic link where our own file should be: following it would read or write whatever
+    it points at (another file's first line sent as the key, appends to any file)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.ELOOP, f"{path} is a symbolic link (not followed)")
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def open_no_follow(path: Path, flags: int, mode: int = 0o600) -> int:
+    """os.open of our own file, never through a symbolic link at `path`."""
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP or os.path.islink(path):
+            raise NotFollowed(path) from None
+        raise
+
+
+def _read_fd(fd: int, limit: int | None = None) -> bytes:
+    chunks, size = [], 0
+    while limit is None or size <= limit:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
@@ -85,21 +121,48 @@ def key_path(env: Environment) -> Path:
 
 
 def read_stored_key(env: Environment, warn: Warn) -> tuple[str, str] | None:
-    """(key, its file's path), or None. Modes looser than 0700/0600 are tightened, with a warning."""
+    """(key, its file's path), or None when there is no key file. A symbolic link, a file owned by
+    another user, or one we can't read is an AuthError naming the path; modes looser than
+    0700/0600 are tightened, with a warning."""
+    from lowrouter_cli.errors import AuthError
+
     path = key_path(env)
     try:
-        key = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+        fd = open_no_follow(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang us
+    except FileNotFoundError:
         return None
-    for target, wanted in ((path.parent, 0o700), (path, 0o600)):
+    except NotFollowed as error:
+        raise AuthError(f"refusing the key file: {error}; store the key itself with `lowrouter auth login`") from None
+    except OSError as error:
+        raise AuthError(f"cannot read the key file {path}: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise AuthError(f"the key file {path} is not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise AuthError(f"refusing the key file {path}: it belongs to another user (uid {info.st_uid})")
+        _tighten(path.parent, os.stat(path.parent).st_mode, 0o700, lambda mode: os.chmod(path.parent, mode), warn)
+        _tighten(path, info.st_mode, 0o600, lambda mode: os.fchmod(fd, mode), warn)
+        data = _read_fd(fd, KEY_FILE_LIMIT)
+    except OSError as error:
+        raise AuthError(f"cannot read the key file {path}: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    try:
+        key = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise AuthError(f"the key file {path} is not UTF-8 text") from None
+    return (key, str(path)) if key else None
+
+
+def _tighten(path: Path, st_mode: int, wanted: int, chmod: Callable[[int], None], warn: Warn) -> None:
+    mode = st_mode & 0o777
+    if mode & ~wanted:
         try:
-            mode = target.stat().st_mode & 0o777
-            if mode & ~wanted:
-                os.chmod(target, wanted)
-                warn(f"warning: {target} was readable by others (mode {mode:o}); set it to {wanted:o}")
+            chmod(wanted)
+            warn(f"warning: {path} was readable by others (mode {mode:o}); set it to {wanted:o}")
         except OSError:
             pass
-    return (key, str(path)) if key else None
 
 
 def write_key(env: Environment, key: str) -> Path:
