@@ -61,8 +61,15 @@ def check_base_url(url: str) -> Origin:
     """The base URL's origin, or a UsageError naming what is wrong with it (exit 2)."""
     problem, origin = _problem(url, allow_query=False)
     if problem or origin is None:
-        raise UsageError(f"invalid base URL {url!r}: {problem}")
+        raise UsageError(f"invalid base URL {_shown(url)!r}: {problem}")
     return origin
+
+
+def _shown(url: str) -> str:
+    """A URL fit for a message: any user:password@ in its authority replaced by `…@`."""
+    import re
+
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1…@", url)
 
 
 def check_key_destination(origin: Origin) -> None:
@@ -89,7 +96,7 @@ def next_hop(method: str, url: str, status: int, location: str | None, redirects
     _, here = _problem(url, allow_query=True)
     problem, there = _problem(location if "\\" in location else urljoin(url, location), allow_query=True)
     if problem or there is None or here is None:
-        raise GatewayError(f"the gateway redirected ({status}) to {location!r}, not followed: {problem}",
+        raise GatewayError(f"the gateway redirected ({status}) to {_shown(location)!r}, not followed: {problem}",
                            status=status)
     if here.scheme == "https" and there.scheme == "http":
         raise GatewayError(f"the gateway redirected ({status}) from https to plain http ({location}): "
