@@ -68,15 +68,14 @@ def test_a_key_file_readable_by_others_is_fixed_with_a_warning(folders, emulator
     assert f"{config / 'key'} was readable by others (mode 644); set it to 600" in result.stderr
 
 
-def test_a_symlink_at_the_history_path_is_never_followed(folders, emulator, tmp_path):
+def test_a_symlink_at_the_ledger_path_is_never_followed(folders, emulator, tmp_path):
     _, data = folders
     target = tmp_path / "precious.txt"
     target.write_text("precious\n")
-    (data / "history.jsonl").symlink_to(target)
+    (data / "ledger.db").symlink_to(target)
     environ = cli_environ(emulator.base_url, TEST_KEY, None)
     chat = run_in_process(["chat", "hi"], environ=environ)
-    assert chat.returncode == 0 and chat.stdout
-    assert f"warning: not writing the history: {data / 'history.jsonl'} is a symbolic link" in chat.stderr
-    assert target.read_text() == "precious\n"
+    assert chat.stdout and f"{data / 'ledger.db'} is a symbolic link" in chat.stderr
     listing = run_in_process(["generation", "--list"], environ=environ)
-    assert listing.returncode == 2 and f"{data / 'history.jsonl'} is a symbolic link" in listing.stderr
+    assert listing.returncode != 0 and f"{data / 'ledger.db'} is a symbolic link" in listing.stderr
+    assert target.read_text() == "precious\n"

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from conftest import TEST_KEY, cli_environ, run_in_process
-from hostile_gateway import FORBIDDEN, GENERATION, PAYLOAD, SHOWN, HostileGateway
+from hostile_gateway import FORBIDDEN, PAYLOAD, SHOWN, HostileGateway
 
 # The only escape sequences lowrouter itself writes: SGR styles, erase line, cursor up, and
 # hiding/showing the cursor (rich's Live and the spinner).
@@ -110,17 +110,16 @@ def test_tables_views_and_json_on_a_terminal(gateway, argv):
         assert_safe(screen, shown=("\\x1b]0;t\\x07",))
 
 
-def test_generation_list_replays_a_hostile_history_safely(gateway, user_dirs):
-    history = user_dirs / ".local/share/lowrouter/history.jsonl"
-    history.parent.mkdir(parents=True)
-    history.write_text(json.dumps({"time": "2026-01-01T00:00:00Z", "generation_id": GENERATION,
-                                   "model": PAYLOAD, "outcome": "ok\nforged"}) + "\n")
+def test_generation_list_replays_a_hostile_ledger_safely(gateway):
+    environ = cli_environ(gateway.base_url, TEST_KEY, None)
+    assert run_in_process(["chat", "hi"], environ=environ).returncode == 0  # recorded from the wire
     code, screen = on_pty(gateway, "generation", "--list")
     assert code == 0
-    assert_safe(screen, shown=("\\x1b]52;c;SGVsbG8=\\x07", "\\x1b]0;id\\x07"))
-    piped = run_in_process(["generation", "--list"], environ=cli_environ(gateway.base_url, TEST_KEY, None))
+    assert_safe(screen, shown=("\\x1b]52;c;SGVsbG8=\\x07", "\\x9b31m"))
+    piped = run_in_process(["generation", "--list"], environ=environ)
     rows = piped.stdout.splitlines()
-    assert len(rows) == 2 and rows[1].count("\t") == rows[0].count("\t") and "ok\\nforged" in rows[1]
+    assert len(rows) == 2 and rows[1].count("\t") == rows[0].count("\t"), rows
+    assert "\x1b" not in piped.stdout and "\\x1b]52" in rows[1]
 
 
 def test_piped_answers_are_byte_exact_and_piped_fields_cannot_forge_lines(gateway):
