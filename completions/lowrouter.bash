@@ -33,7 +33,7 @@ _lowrouter() {
         "auth login") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
         "auth logout") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "auth status") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
-        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl -c --continue --cid --no-log --no-history --base-url --timeout -v --verbose --color -h --help" ;;
+        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
         "config") words="-h --help get list path set unset" ;;
         "config get") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config list") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
@@ -42,7 +42,7 @@ _lowrouter() {
         "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "generation") words="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" ;;
-        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --max-time --base-url --timeout -v --verbose --color -h --help" ;;
+        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

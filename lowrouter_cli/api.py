@@ -12,10 +12,21 @@ from typing import Any, Iterator
 
 from lowrouter_cli.errors import (
     GatewayError,
+    LowRouterError,
     TruncatedAnswer,
     error_code_of,
     error_for_code,
     parse_error_envelope,
+)
+from lowrouter_cli.events import (
+    AnswerSummary,
+    Content,
+    Failure,
+    Finish,
+    Received,
+    Usage,
+    malformed,
+    part_events,
 )
 from lowrouter_cli import jsontext
 from lowrouter_cli.sse import EventTooLarge, SSEDecoder
@@ -58,25 +69,6 @@ class ChatRequest:
 
 
 @dataclass
-class Usage:
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    total_tokens: int | None = None
-    cost: float | None = None
-
-    @classmethod
-    def parse(cls, value: Any) -> "Usage | None":
-        if not isinstance(value, dict):
-            return None
-        return cls(
-            prompt_tokens=jsontext.count(value.get("prompt_tokens")),
-            completion_tokens=jsontext.count(value.get("completion_tokens")),
-            total_tokens=jsontext.count(value.get("total_tokens")),
-            cost=jsontext.finite(value.get("cost")),
-        )
-
-
-@dataclass
 class Routed:
     model: str | None = None
     provider: str | None = None
@@ -85,12 +77,22 @@ class Routed:
 
 @dataclass
 class ChatResult:
+    """A whole answer: its events (the same types a stream yields), folded into `answer`."""
+
     text: str
-    finish_reason: str | None = None
-    usage: Usage | None = None
+    events: list[Any] = field(default_factory=list)
+    answer: AnswerSummary = field(default_factory=AnswerSummary)
     routed: Routed = field(default_factory=Routed)
     generation_id: str | None = None
     raw: Any = None
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.answer.finish_reason
+
+    @property
+    def usage(self) -> Usage | None:
+        return self.answer.usage
 
 
 def parse_completion(body: Any) -> ChatResult:
@@ -99,7 +101,7 @@ def parse_completion(body: Any) -> ChatResult:
     _raise_embedded_error(body, generation_id)
     if not isinstance(body, dict):
         raise GatewayError("the gateway's answer is not a JSON object", generation_id=generation_id)
-    choice = _first_choice(body)
+    choice = _first_choice(body, generation_id)
     if choice is None:
         raise GatewayError("the gateway's answer has no choices", generation_id=generation_id)
     finish_reason = choice.get("finish_reason")
@@ -110,75 +112,76 @@ def parse_completion(body: Any) -> ChatResult:
             or not isinstance(message["content"], (str, type(None))):
         raise GatewayError("malformed response: the answer's message has no text content",
                            generation_id=generation_id)
-    content = message["content"]
-    return ChatResult(
-        text=jsontext.clean_text(content) if isinstance(content, str) else "",
-        finish_reason=finish_reason if isinstance(finish_reason, str) else None,
-        usage=Usage.parse(body.get("usage")),
-        routed=_routed(body),
-        generation_id=generation_id,
-        raw=body,
-    )
-
-
-@dataclass
-class StreamChunk:
-    """One event as received: its data, its JSON (None if not JSON), and the text it adds."""
-
-    data: str
-    payload: Any
-    text: str = ""
-    failed: bool = False  # the chunk reports an error: raised after it is shown
+    events = part_events(message, generation_id, jsontext.clean_text)
+    usage = Usage.parse(body.get("usage"))
+    if usage is not None:
+        events.append(usage)
+    if isinstance(finish_reason, str) and finish_reason:
+        events.append(Finish(finish_reason))
+    result = ChatResult(text="".join(e.text for e in events if type(e) is Content), events=events,
+                        routed=_routed(body), generation_id=generation_id, raw=body)
+    for event in events:
+        result.answer.add(event)
+    return result
 
 
 class ChatStream:
-    """Iterate for chunks in arrival order. The answer is complete only if iteration ends
-    without raising: an error chunk raises (after being yielded, so --json shows it), and an end
-    without any finish_reason raises TruncatedAnswer. The summary fields fill in as chunks come."""
+    """Iterate for the answer's events (lowrouter_cli.events) in arrival order. The answer is
+    complete only if iteration ends without raising: an error in the stream is yielded as a
+    Failure and then raised; malformed data is such an error; an end without any finish_reason
+    raises TruncatedAnswer. `answer` and the routing fields fill in as events come."""
 
-    def __init__(self, byte_stream: ByteStream) -> None:
+    def __init__(self, byte_stream: ByteStream, *, keep_raw: bool = False) -> None:
         self.byte_stream = byte_stream
         self.generation_id: str | None = byte_stream.headers.get("X-LowRouter-Generation-Id")
-        self.finish_reason: str | None = None
-        self.usage: Usage | None = None
+        self.answer = AnswerSummary()
         self.routed = Routed()
+        self.keep_raw = keep_raw  # yield each chunk as received too (stream --json)
         self._decoder = SSEDecoder()
         self._high_surrogate = ""  # an emoji's first half, sent in one event, its second in the next
 
-    def __iter__(self) -> Iterator[StreamChunk]:
+    @property
+    def finish_reason(self) -> str | None:
+        return self.answer.finish_reason
+
+    @property
+    def usage(self) -> Usage | None:
+        return self.answer.usage
+
+    def __iter__(self) -> Iterator[Any]:
+        add = self.answer.add
         for data in self.byte_stream:
             try:
-                events = self._decoder.feed(data)
+                sse_events = self._decoder.feed(data)
             except EventTooLarge as error:
                 raise jsontext.TooLarge(f"{error} (the cap on one stream line or event)",
                                         generation_id=self.generation_id) from None
-            for event in events:
-                if event.data == "[DONE]":
+            for sse_event in sse_events:
+                if sse_event.data == "[DONE]":
                     self._check_complete()
                     return
-                chunk = self._parse(event.data)
-                yield chunk
-                if chunk.failed:
-                    self._raise_error(chunk.payload)
+                for event in self._events(sse_event.data):
+                    add(event)
+                    yield event
+                    if type(event) is Failure:
+                        raise event.error
         self._decoder.end()
         self._check_complete()
 
     def close(self) -> None:
         self.byte_stream.close()
 
-    def _parse(self, data: str) -> StreamChunk:
+    def _events(self, data: str) -> list[Any]:
         try:
             payload = jsontext.loads(data)
         except ValueError:
-            return StreamChunk(data, None)
+            return self._malformed(data, "a data line that is not JSON")
         if not isinstance(payload, dict):
-            return StreamChunk(data, payload)
+            return self._malformed(payload, f"a chunk that is a JSON {type(payload).__name__}, not an object")
         # Most chunks carry one token: look only at the keys a chunk actually has (hot path).
         extras = payload.get("lowrouter")
         if isinstance(extras, dict) and extras.get("generation_id") != self.generation_id:
             self.generation_id = _generation_id(payload) or self.generation_id
-        if "usage" in payload:
-            self.usage = Usage.parse(payload["usage"]) or self.usage
         if "model" in payload or "provider" in payload or (isinstance(extras, dict) and "routed" in extras):
             routed = _routed(payload)
             self.routed = Routed(
@@ -186,21 +189,31 @@ class ChatStream:
                 routed.provider or self.routed.provider,
                 routed.region or self.routed.region,
             )
-        text = ""
-        failed = payload.get("error") not in (None, False)
-        choice = _first_choice(payload)
-        if choice is not None:
-            delta = choice.get("delta")
-            content = delta.get("content") if isinstance(delta, dict) else None
-            if isinstance(content, str):
-                text = self._whole_text(content)
-            finish_reason = choice.get("finish_reason")
-            if isinstance(finish_reason, str) and finish_reason:
-                self.finish_reason = finish_reason
-                failed = failed or finish_reason == "error"
-        if self.finish_reason and self._high_surrogate:  # its other half never came
-            text, self._high_surrogate = text + "\ufffd", ""
-        return StreamChunk(data, payload, text, failed)
+        events: list[Any] = [Received(payload)] if self.keep_raw else []
+        try:
+            choice = _first_choice(payload, self.generation_id)
+            if choice is not None:
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    events += part_events(delta, self.generation_id, self._whole_text)
+                finish_reason = choice.get("finish_reason")
+                if isinstance(finish_reason, str) and finish_reason:
+                    if self._high_surrogate:  # its other half never came
+                        events.append(Content("\ufffd"))
+                        self._high_surrogate = ""
+                    events.append(Finish(finish_reason))
+            if "usage" in payload:
+                usage = Usage.parse(payload["usage"])
+                if usage is not None:
+                    events.append(usage)
+            error = _embedded_error(payload, self.generation_id)
+            if error is None and choice is not None and choice.get("finish_reason") == "error":
+                error = _choice_error(choice, self.generation_id)
+        except GatewayError as bad:
+            error = bad
+        if error is not None:
+            events.append(Failure(error))
+        return events
 
     def _whole_text(self, text: str) -> str:
         """The text with a surrogate pair split across two events joined, and lone ones as U+FFFD."""
@@ -211,11 +224,9 @@ class ChatStream:
             text, self._high_surrogate = text[:-1], text[-1]
         return jsontext.clean_text(text)
 
-    def _raise_error(self, payload: Any) -> None:
-        _raise_embedded_error(payload, self.generation_id)
-        choice = _first_choice(payload) if isinstance(payload, dict) else None
-        if choice is not None and choice.get("finish_reason") == "error":
-            _raise_choice_error(choice, self.generation_id)
+    def _malformed(self, received: Any, what: str) -> list[Any]:
+        failure = Failure(malformed(what, self.generation_id))
+        return [Received(received), failure] if self.keep_raw else [failure]
 
     def _check_complete(self) -> None:
         if self.finish_reason is None:
@@ -242,25 +253,38 @@ def is_model_list(body: Any) -> bool:
 
 
 def _raise_embedded_error(body: Any, generation_id: str | None) -> None:
+    error = _embedded_error(body, generation_id)
+    if error is not None:
+        raise error
+
+
+def _embedded_error(body: Any, generation_id: str | None) -> LowRouterError | None:
     if not isinstance(body, dict) or body.get("error") in (None, False):
-        return
+        return None
     message, details = parse_error_envelope(body)
     details["generation_id"] = details.get("generation_id") or generation_id
     code = error_code_of(body)
-    raise error_for_code(code, message or f"the gateway reported an error (code {code})", **details)
+    return error_for_code(code, message or f"the gateway reported an error (code {code})", **details)
 
 
 def _raise_choice_error(choice: dict[str, Any], generation_id: str | None) -> None:
+    raise _choice_error(choice, generation_id)
+
+
+def _choice_error(choice: dict[str, Any], generation_id: str | None) -> LowRouterError:
     message, details = parse_error_envelope({"error": choice.get("error")})
     details["generation_id"] = generation_id
     code = error_code_of({"error": choice.get("error")})
-    raise error_for_code(code, message or "the provider failed while answering", **details)
+    return error_for_code(code, message or "the provider failed while answering", **details)
 
 
-def _first_choice(body: dict[str, Any]) -> dict[str, Any] | None:
+def _first_choice(body: dict[str, Any], generation_id: str | None) -> dict[str, Any] | None:
+    """The first choice; `choices` that is there but not a list is malformed, not missing."""
     choices = body.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        return choices[0]
+    if isinstance(choices, list):
+        return choices[0] if choices and isinstance(choices[0], dict) else None
+    if choices is not None:
+        raise malformed(f"choices is a JSON {type(choices).__name__}, not a list", generation_id)
     return None
 
 

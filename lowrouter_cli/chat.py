@@ -13,6 +13,7 @@ from typing import Any, Iterator, List, NoReturn, Optional
 from lowrouter_cli import api, deadline
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import Interrupted, OutputClosed, StoppedAfter, translated
+from lowrouter_cli.events import AnswerSummary, Content, Reasoning, unusable
 from lowrouter_cli.exchange import Exchange, finish_exchange
 from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render.answer import print_answer, print_json
@@ -36,6 +37,7 @@ class PromptOptions:
     continue_: bool = False  # -c: the most recent conversation
     cid: Optional[str] = None  # --cid: this conversation (a unique prefix is enough)
     max_time: Optional[float] = None  # stream --max-time: the longest the whole stream may take
+    reasoning: Optional[bool] = None  # show the reasoning text on stderr (None: as config says)
 
 
 def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> None:
@@ -53,7 +55,13 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> No
         if as_json:
             print_json(env, result.raw)
         else:
-            print_answer(env, result.text)
+            if settings.reasoning:
+                from lowrouter_cli.render.reasoning import show_reasoning
+
+                show_reasoning(env, "".join(e.text for e in result.events if type(e) is Reasoning))
+            if result.answer.content_seen:
+                print_answer(env, result.text)
+        _judge(env, result.answer, result.generation_id)
     except BaseException as error:
         _fail(invocation, settings, exchange, error)
     finish_exchange(env, settings, exchange)
@@ -75,20 +83,36 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
             stop = deadline.limit(settings.max_time, lambda: StoppedAfter(
                 f"stopped after {settings.max_time:g} s (--max-time); the answer is incomplete"))
             with stop:  # the whole stream, headers too
-                chat_stream = scope.enter_context(client.stream(request))
+                chat_stream = scope.enter_context(client.stream(request, keep_raw=as_json))
             scope.callback(exchange.answered_by, chat_stream)
-            writer = stream_writer(env, as_json=as_json, raw=raw)
+            writer = stream_writer(env, as_json=as_json, raw=raw, reasoning=settings.reasoning)
             chat_stream.byte_stream.before_wait = writer.flush  # flush what was written before a read blocks
             started = env.monotonic()
             with stop:
-                for chunk in waiting.until_first(chat_stream):
-                    writer.write(chunk)
-                    exchange.shown(chunk.text, env.monotonic())
+                for event in waiting.until_first(chat_stream):
+                    writer.write(event)
+                    if type(event) is Content:
+                        exchange.shown(event.text, env.monotonic())
         writer.finish()
+        writer = None  # finished: a failure from here on has no partial text to keep
         exchange.seconds_streaming = env.monotonic() - started
+        _judge(env, chat_stream.answer, chat_stream.generation_id)
     except BaseException as error:
         _fail(invocation, settings, exchange, error, writer)
     finish_exchange(env, settings, exchange)
+
+
+def _judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:
+    """An answer cut at the token limit is still an answer (with a notice); no usable answer at
+    all (a refusal, a tool call, a content filter, nothing but reasoning) is a failure, exit 10."""
+    problem = unusable(answer, generation_id)
+    if problem is not None:
+        raise problem
+    if answer.cut_off:
+        from lowrouter_cli.render import messages
+
+        messages.notice(env, "the answer was cut off at the token limit (finish_reason length); "
+                             "a larger --max-tokens allows a longer one")
 
 
 def _fail(invocation: Invocation, settings: Settings, exchange: Exchange, error: BaseException,
@@ -148,7 +172,7 @@ def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, 
     settings = invocation.settings(model=options.model or conversation.model,
                                    region=options.region or conversation.region,
                                    provider=options.provider or conversation.provider,
-                                   max_time=options.max_time)
+                                   max_time=options.max_time, reasoning=options.reasoning)
     request = api.ChatRequest(
         model=settings.model,
         prompt=read_prompt(env, options.words),

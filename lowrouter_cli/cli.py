@@ -81,6 +81,9 @@ ContinueOpt = Annotated[bool, typer.Option(
 CidOpt = Annotated[Optional[str], typer.Option(
     "--cid", metavar="ID", show_default=False,
     help="Continue this conversation (a unique prefix of its id is enough).")]
+ReasoningOpt = Annotated[Optional[bool], typer.Option(
+    "--reasoning/--no-reasoning", show_default=False,
+    help="Show the model's reasoning text on stderr [config reasoning; default off: a status line on a terminal].")]
 
 
 @app.command()
@@ -99,12 +102,13 @@ def chat(
     continue_: ContinueOpt = False,
     cid: CidOpt = None,
     no_log: NoLogOpt = False,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe)."""
     from lowrouter_cli import chat as jobs
 
     jobs.chat(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                             curl, no_log, continue_, cid), as_json=json)
+                                             curl, no_log, continue_, cid, reasoning=reasoning), as_json=json)
 
 
 @app.command()
@@ -128,12 +132,14 @@ def stream(
         "--max-time", metavar="SECONDS", min=0.001, show_default=False,
         help="Longest the whole stream may take; past it the partial answer stays and the exit is 8 "
              "[env LOWROUTER_MAX_TIME].")] = None,
+    reasoning: ReasoningOpt = None,
 ) -> None:
     """Stream the answer token by token: live Markdown on a terminal, raw text in a pipe."""
     from lowrouter_cli import chat as jobs
 
     jobs.stream(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                               curl, no_log, continue_, cid, max_time), as_json=json, raw=raw)
+                                               curl, no_log, continue_, cid, max_time, reasoning=reasoning),
+                as_json=json, raw=raw)
 
 
 class Sort(str, Enum):

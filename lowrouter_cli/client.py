@@ -38,10 +38,12 @@ class Client:
         return result
 
     @contextmanager
-    def stream(self, request: api.ChatRequest) -> Iterator[api.ChatStream]:
-        """POST /chat/completions with stream: the open stream, closed when the block is left."""
+    def stream(self, request: api.ChatRequest, *, keep_raw: bool = False) -> Iterator[api.ChatStream]:
+        """POST /chat/completions with stream: the open stream, closed when the block is left.
+        `keep_raw`: each chunk is yielded as received too (stream --json)."""
         self._transport.require_key()
-        chat_stream = api.ChatStream(self._transport.open_stream("chat/completions", request.body(stream=True)))
+        chat_stream = api.ChatStream(self._transport.open_stream("chat/completions", request.body(stream=True)),
+                                     keep_raw=keep_raw)
         try:
             yield chat_stream
         finally:

@@ -20,6 +20,7 @@ class ExitCode(enum.IntEnum):
     ROUTE_UNAVAILABLE = 6
     GATEWAY = 7
     NETWORK = 8
+    NO_ANSWER = 10
     INTERRUPTED = 130
     OUTPUT_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a pipeline member killed by it
     TERMINATED = 143
@@ -93,6 +94,13 @@ class TruncatedAnswer(NetworkError):
 
 class StoppedAfter(NetworkError):
     """--max-time ran out mid-stream: what was shown stays, the connection is closed."""
+
+
+class NoUsableAnswer(LowRouterError):
+    """The exchange worked but holds no answer to use: a refusal, a tool call, a content filter,
+    or a finish with no content at all."""
+
+    exit_code = ExitCode.NO_ANSWER
 
 
 class Interrupted(LowRouterError):

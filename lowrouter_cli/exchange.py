@@ -25,6 +25,7 @@ class Exchange:
     generation_id: str | None = None
     routed: api.Routed = field(default_factory=api.Routed)
     usage: api.Usage | None = None
+    reasoning_tokens: int | None = None
     seconds_streaming: float | None = None  # streams only: for tokens per second
     answer_parts: list[str] = field(default_factory=list)  # the answer as far as it was shown
     finish_reason: str | None = None
@@ -44,6 +45,7 @@ class Exchange:
         """What the gateway said of it: generation id, where it was routed, tokens and cost."""
         self.generation_id, self.routed, self.usage = answer.generation_id, answer.routed, answer.usage
         self.finish_reason = answer.finish_reason
+        self.reasoning_tokens = answer.answer.reasoning_tokens
 
     def failed(self, error: BaseException) -> "Exchange":
         """This exchange ended by `error`, which gets the generation id when it lacks one."""
@@ -73,6 +75,7 @@ def finish_exchange(env: Environment, settings: Settings, exchange: Exchange) ->
             completion_tokens=completion,
             cost=cost,
             tokens_per_second=(completion / seconds) if completion and seconds else None,
+            reasoning_tokens=exchange.reasoning_tokens,
             generation_id=exchange.generation_id,
             conversation_id=exchange.conversation_id,
         ))

@@ -84,5 +84,5 @@ def run_history(env: Environment, *, limit: int, as_json: bool) -> None:
 def history_json(row: Any) -> dict[str, Any]:
     return {"time": row.time, "generation_id": row.generation_id, "model": row.model, "provider": row.provider,
             "region": row.region, "prompt_tokens": row.prompt_tokens, "completion_tokens": row.completion_tokens,
-            "cost_usd": row.cost_usd, "co2e_g": row.co2e_g, "outcome": row.outcome,
+            "reasoning_tokens": row.reasoning_tokens, "cost_usd": row.cost_usd, "co2e_g": row.co2e_g, "outcome": row.outcome,
             "conversation_id": row.conversation_id}

@@ -31,7 +31,7 @@ MAX_INT = 2**62
 
 # The outcome column holds one of these words (README, "Files").
 OUTCOMES = ("ok", "cancelled", "terminated", "output_closed", "auth_failed", "rejected", "rate_limited",
-            "route_unavailable", "gateway_error", "truncated", "network_error", "error")
+            "route_unavailable", "gateway_error", "truncated", "network_error", "no_answer", "error")
 
 
 class LedgerError(UsageError):
@@ -151,7 +151,8 @@ def outcome_of(error: BaseException | None) -> str:
                        (BrokenPipeError, "output_closed"), (errors.AuthError, "auth_failed"),
                        (errors.RequestRejected, "rejected"), (errors.RateLimited, "rate_limited"),
                        (errors.RouteUnavailable, "route_unavailable"), (errors.GatewayError, "gateway_error"),
-                       (errors.TruncatedAnswer, "truncated"), (errors.NetworkError, "network_error")):
+                       (errors.TruncatedAnswer, "truncated"), (errors.NetworkError, "network_error"),
+                       (errors.NoUsableAnswer, "no_answer")):
         if isinstance(error, kind):
             return word
     return "error"

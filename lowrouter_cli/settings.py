@@ -23,8 +23,10 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "timeout": ("LOWROUTER_TIMEOUT", "timeout", DEFAULT_TIMEOUT),
     "models_ttl": ("LOWROUTER_MODELS_TTL", "models_ttl", DEFAULT_MODELS_TTL),
     "max_time": ("LOWROUTER_MAX_TIME", "max_time", None),
+    "reasoning": ("LOWROUTER_REASONING", "reasoning", False),
 }
 NUMERIC = {"timeout", "models_ttl", "max_time"}
+BOOLEAN = {"reasoning"}
 MAX_WAIT = 1_000_000.0  # seconds: --timeout and --max-time beyond this overflow the socket's clock
 CONFIG_KEYS = {key: name for name, (_, key, _) in SOURCES.items()}
 
@@ -35,6 +37,8 @@ def config_value(key: str, text: str) -> Any:
         raise UsageError(f"unknown config key {key!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}")
     if key in NUMERIC:
         return _positive_number(text, key, "the command line")
+    if key in BOOLEAN:
+        return _boolean(text, key, "the command line")
     if not text.strip():
         raise UsageError(f"{key} can't be empty; use `lowrouter config unset {key}`")
     if key == "base_url":
@@ -55,6 +59,7 @@ class Settings:
     api_key: str | None
     api_key_source: str | None  # "LOWROUTER_API_KEY" or the key file's path
     max_time: float | None = None  # streams: the longest the whole stream may take
+    reasoning: bool = False  # show the reasoning text on stderr
 
 
 def resolve(
@@ -76,6 +81,8 @@ def resolve(
             value, origin = default, "default"
         if name in NUMERIC and value is not None:
             value = _positive_number(value, name, origin)
+        elif name in BOOLEAN:
+            value = _boolean(value, name, origin)
         elif value is not None:
             value = _text(value, name, origin)
         values[name] = value
@@ -98,6 +105,17 @@ def check_key_text(env: Environment, key: str, source: str) -> None:
         raise UsageError(f"the API key from {source} contains control, space or non-ASCII characters: "
                          "check what was stored or pasted")
     env.secrets.append(key)
+
+
+def _boolean(value: Any, name: str, origin: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name} from {origin} must be true or false, not {value!r}")
 
 
 def _positive_number(value: Any, name: str, origin: str) -> float:

@@ -35,6 +35,7 @@ from lowrouter_cli.errors import (
     GatewayError,
     LowRouterError,
     NetworkError,
+    RateLimited,
     TruncatedAnswer,
     UsageError,
     error_for_status,
@@ -63,18 +64,21 @@ Announce = Callable[[str], None]
 # -- retry policy: pure functions -------------------------------------------------------------
 
 
-def should_retry(status: int, availability: Mapping[str, Any] | None = None) -> bool:
-    """408, 429, 500, 502 and 504 are retried; a 503 only when the gateway says it is retryable
-    (a pinned route that can't be met is not); everything else never."""
+def should_retry(status: int, availability: Mapping[str, Any] | None = None, pinned: bool = False) -> bool:
+    """408, 429, 500, 502 and 504 are retried; a 503 about a route (the request was pinned, or the
+    body names `availability`) only when the gateway says it is retryable, any other 503 (a load
+    balancer's) like a 502; everything else never."""
     if status in RETRYABLE_STATUSES:
         return True
     if status == 503:
-        return bool(availability and availability.get("retryable") is True)
+        if pinned or availability:
+            return bool(availability and availability.get("retryable") is True)
+        return True
     return False
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Retry-After in seconds or as an HTTP date, capped at MAX_RETRY_AFTER; None if unusable."""
+def parse_retry_after(value: str | None, now: float, cap: float | None = MAX_RETRY_AFTER) -> float | None:
+    """Retry-After in seconds or as an HTTP date, capped at `cap`; None if unusable."""
     if not value:
         return None
     value = value.strip()
@@ -90,7 +94,33 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         seconds = when.timestamp() - now
     if seconds != seconds:  # NaN
         return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+    seconds = max(seconds, 0.0)
+    return seconds if cap is None else min(seconds, cap)
+
+
+def server_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """How long the server asks us to wait, uncapped: `retry-after-ms` (OpenAI's) when it is
+    usable, else `Retry-After`; None when neither is."""
+    try:
+        milliseconds = float(headers.get("retry-after-ms") or "nan")
+    except ValueError:
+        milliseconds = float("nan")
+    if milliseconds == milliseconds and 0 <= milliseconds < float("inf"):
+        return milliseconds / 1000
+    return parse_retry_after(headers.get("Retry-After"), now, cap=None)
+
+
+def wait_too_long(error: LowRouterError, seconds: float, now: float) -> RateLimited:
+    """A wait longer than we allow is not waited out: fail now and say when to retry."""
+    import datetime
+
+    when = datetime.datetime.fromtimestamp(now + seconds).astimezone()
+    shown = when.strftime("%H:%M:%S %Z" if seconds < 12 * 3600 else "%Y-%m-%d %H:%M:%S %Z").strip()
+    return RateLimited(
+        f"{error.message}: the gateway asks to wait {seconds:.0f} s, longer than lowrouter waits "
+        f"({MAX_RETRY_AFTER:.0f} s); retry after {shown}",
+        status=error.status, error_type=error.error_type, generation_id=error.generation_id,
+    )
 
 
 def retry_delay(
@@ -333,6 +363,7 @@ class Transport:
         url = f"{self.base_url}/{path.lstrip('/')}"
         data = None
         send_headers = dict(headers or {})
+        pinned = isinstance(body, dict) and body.get("route") is not None
         if body is not None:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             send_headers["Content-Type"] = "application/json"
@@ -383,21 +414,24 @@ class Transport:
                 continue
             if response.status_code < 400:
                 return response
-            error = self._status_error(response)
-            if should_retry(response.status_code, error.availability) and retry_number < self.max_retries:
+            error = self._status_error(response, pinned)
+            if should_retry(response.status_code, error.availability, pinned) and retry_number < self.max_retries:
+                wait = server_wait(response.headers, self.wall_clock())
+                if wait is not None and wait > MAX_RETRY_AFTER:
+                    raise wait_too_long(error, wait, self.wall_clock())
                 retry_number += 1
-                self._wait_to_retry(retry_number, error.retry_after, _retry_reason(response.status_code))
+                self._wait_to_retry(retry_number, wait, _retry_reason(response.status_code))
                 continue
             if retry_number and response.status_code == 429:
                 error.message += f" (after {retry_number} retries)"
             raise error
 
-    def _wait_to_retry(self, retry_number: int, retry_after: str | None, reason: str) -> None:
-        delay = retry_delay(retry_number, parse_retry_after(retry_after, self.wall_clock()), self.jitter)
+    def _wait_to_retry(self, retry_number: int, retry_after: float | None, reason: str) -> None:
+        delay = retry_delay(retry_number, retry_after, self.jitter)
         self.announce(f"{reason}, retrying in {format_delay(delay)} ({retry_number}/{self.max_retries})")
         self.sleep(delay)
 
-    def _status_error(self, response: Any) -> LowRouterError:
+    def _status_error(self, response: Any, pinned: bool = False) -> LowRouterError:
         try:
             raw = response.content
         except requests.exceptions.RequestException as exc:
@@ -416,13 +450,12 @@ class Transport:
         generation_id = details.pop("generation_id", None) or response.headers.get(
             "X-LowRouter-Generation-Id"
         )
-        return error_for_status(
-            status,
-            message,
-            generation_id=generation_id,
-            retry_after=response.headers.get("Retry-After"),
-            **details,
-        )
+        details.update(generation_id=generation_id, retry_after=response.headers.get("Retry-After"))
+        if status == 503 and not pinned and "availability" not in details:
+            # A 503 is about a route only for a pinned request or when the body says so; a load
+            # balancer's plain 503 is an ordinary gateway failure.
+            return GatewayError(message, status=status, **details)
+        return error_for_status(status, message, **details)
 
     def _read_body(self, response: Any, cap: int) -> None:
         """Read and decode the body in bounded steps into response.content. Past `cap` decoded

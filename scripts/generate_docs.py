@@ -232,9 +232,12 @@ EXIT_STATUS = [
     ("0", "Success."), ("1", "Unexpected error."),
     ("2", "Usage: bad option or value, no prompt, stdin not UTF-8, an unknown conversation, an unreadable ledger."),
     ("3", "Authentication: no key, 401, 403."), ("4", "Request rejected: 400, 402, 404, 413, 422."),
-    ("5", "Rate limited after retries."), ("6", "Pinned route unavailable (503)."),
-    ("7", "Gateway or provider failure: 5xx, an error inside a 200 body or a stream."),
-    ("8", "Network: cannot connect, timeout, truncated answer."), ("130", "Interrupted (Ctrl\\-C)."),
+    ("5", "Rate limited after retries, or told to wait longer than 20 s."),
+    ("6", "Pinned route unavailable (503 to a pinned request, or naming availability)."),
+    ("7", "Gateway or provider failure: 5xx, an error inside a 200 body or a stream, malformed data."),
+    ("8", "Network: cannot connect, timeout, truncated answer."),
+    ("10", "No usable answer: a refusal, a tool call, a content filter, or no content at all."),
+    ("130", "Interrupted (Ctrl\\-C)."),
     ("141", "Standard output closed by its reader."), ("143", "Terminated (SIGTERM)."),
 ]
 EXAMPLES = [

@@ -12,7 +12,7 @@ from conftest import TEST_KEY
 
 @pytest.mark.parametrize("status, availability, expected", [
     (408, None, True), (429, None, True), (500, None, True), (502, None, True), (504, None, True),
-    (503, {"retryable": True}, True), (503, {"retryable": False}, False), (503, None, False),
+    (503, {"retryable": True}, True), (503, {"retryable": False}, False), (503, None, True),
     (400, None, False), (401, None, False), (402, None, False), (404, None, False), (413, None, False),
 ])
 def test_should_retry(status, availability, expected):

@@ -317,6 +317,8 @@ class Handler(BaseHTTPRequestHandler):
             for index, chunk in enumerate(gen.chunks(with_finish=framing != "no_finish", with_usage=include_usage)):
                 if index == after + 1 and framing in ("midstream_error", "drop"):
                     break
+                if index == after + 1 and framing == "malformed":
+                    write(MALFORMED[fault.params.get("kind", "not_json")].replace("\n", newline).encode())
                 write(_event(chunk, newline, multiline=framing == "multiline"))
                 if delay:
                     time.sleep(delay)
@@ -417,6 +419,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+# Data a gateway should never send: `[[fault:malformed kind=K after=N]]` slips one in after N chunks.
+MALFORMED = {
+    "not_json": 'data: {"choices": [{"delta": {"content": " lost"\n\n',
+    "not_object": "data: [1, 2, 3]\n\n",
+    "choices": 'data: {"choices": {"0": {"delta": {"content": " lost"}}}}\n\n',
+    "content": 'data: {"choices": [{"index": 0, "delta": {"content": 42}, "finish_reason": null}]}\n\n',
+}
 
 
 def _event(payload: Any, newline: str, multiline: bool = False) -> bytes:

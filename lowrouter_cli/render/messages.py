@@ -21,6 +21,7 @@ class Footer:
     completion_tokens: int | None = None
     cost: float | None = None
     tokens_per_second: float | None = None
+    reasoning_tokens: int | None = None
     generation_id: str | None = None
     conversation_id: str | None = None  # shown so the conversation can be continued (--cid)
 
@@ -46,7 +47,10 @@ class Footer:
         if where:
             parts.append(where)
         if self.prompt_tokens is not None or self.completion_tokens is not None:
-            parts.append(f"{_n(self.prompt_tokens)} → {_n(self.completion_tokens)} tokens")
+            tokens = f"{_n(self.prompt_tokens)} → {_n(self.completion_tokens)} tokens"
+            if self.reasoning_tokens:
+                tokens += f" ({self.reasoning_tokens} reasoning)"
+            parts.append(tokens)
         if self.cost is not None:
             parts.append(format_cost(self.cost))
         if self.tokens_per_second is not None:

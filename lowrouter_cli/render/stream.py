@@ -1,21 +1,57 @@
-"""Where streamed deltas go: raw text (pipes, --raw), JSON Lines (--json), or live Markdown (a
-terminal). rich never stands between a token and a pipe. Pipes are flushed once per network read
-(the stream calls flush() before each blocking read), so no token waits for a later one."""
+"""Where a streamed answer's events go: the answer's text as raw text (pipes, --raw) or live
+Markdown (a terminal), the reasoning to stderr (render/reasoning.py), or each chunk as received in
+JSON Lines (--json). rich never stands between a token and a pipe. Pipes are flushed once per
+network read (the stream calls flush() before each blocking read), so no token waits for a later one."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 from lowrouter_cli.context import Environment
+from lowrouter_cli.events import Content, Reasoning, Received
 from lowrouter_cli.render.safe_text import PieceByPiece, json_dumps
 
 
 class StreamWriter(Protocol):
-    def write(self, chunk: Any) -> None: ...
+    def write(self, event: Any) -> None: ...
 
     def flush(self) -> None: ...
 
     def finish(self) -> None: ...
+
+
+class TextWriter(Protocol):
+    def write(self, text: str) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class AnswerView:
+    """Content to the answer's writer; reasoning to the reasoning view until content starts."""
+
+    def __init__(self, text: TextWriter, reasoning: Any) -> None:
+        self._text = text
+        self._reasoning = reasoning
+
+    def write(self, event: Any) -> None:
+        kind = type(event)
+        if kind is Content:
+            if self._reasoning is not None:
+                self._reasoning.end()
+                self._reasoning = None
+            self._text.write(event.text)
+        elif kind is Reasoning and self._reasoning is not None:
+            self._reasoning.reasoning(event.text)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+    def finish(self) -> None:
+        if self._reasoning is not None:
+            self._reasoning.end()
+        self._text.finish()
 
 
 class RawText:
@@ -26,9 +62,8 @@ class RawText:
         self._text = env.stdout
         self._ends_line = True
 
-    def write(self, chunk: Any) -> None:
-        if chunk.text:
-            self._emit(chunk.text)
+    def write(self, text: str) -> None:
+        self._emit(text)
 
     def flush(self) -> None:
         (self._bytes or self._text).flush()
@@ -53,9 +88,8 @@ class TerminalRawText(RawText):
         super().__init__(env)
         self._safe = PieceByPiece(dim=env.styled(True))
 
-    def write(self, chunk: Any) -> None:
-        if chunk.text:
-            self._emit(self._safe.feed(chunk.text))
+    def write(self, text: str) -> None:
+        self._emit(self._safe.feed(text))
 
     def finish(self) -> None:
         held = self._safe.end()
@@ -65,14 +99,14 @@ class TerminalRawText(RawText):
 
 
 class JSONLines:
-    """One JSON object per event, as received: for jq."""
+    """One JSON object per chunk, as received (a data line that is not JSON, as a string): for jq."""
 
     def __init__(self, env: Environment) -> None:
         self._stream = env.stdout
 
-    def write(self, chunk: Any) -> None:
-        payload = chunk.payload if chunk.payload is not None else chunk.data
-        self._stream.write(json_dumps(payload) + "\n")
+    def write(self, event: Any) -> None:
+        if type(event) is Received:
+            self._stream.write(json_dumps(event.payload) + "\n")
 
     def flush(self) -> None:
         self._stream.flush()
@@ -89,9 +123,8 @@ class LiveText:
         self._markdown = LiveMarkdown(make_console(env), env.monotonic)
         self._safe = PieceByPiece()  # the live renderer only ever sees sanitized text
 
-    def write(self, chunk: Any) -> None:
-        if chunk.text:
-            self._markdown.write(self._safe.feed(chunk.text))
+    def write(self, text: str) -> None:
+        self._markdown.write(self._safe.feed(text))
 
     def flush(self) -> None:
         pass  # the live view draws on its own clock
@@ -101,11 +134,14 @@ class LiveText:
         self._markdown.finish()
 
 
-def stream_writer(env: Environment, *, as_json: bool, raw: bool) -> StreamWriter:
+def stream_writer(env: Environment, *, as_json: bool, raw: bool, reasoning: bool = False) -> StreamWriter:
     if as_json:
         return JSONLines(env)
+    from lowrouter_cli.render.reasoning import ReasoningView
+
+    view = ReasoningView(env, show_text=reasoning)
     if not env.stdout_isatty:
-        return RawText(env)  # a pipe: byte-exact
-    if raw:
-        return TerminalRawText(env)
-    return LiveText(env)
+        text: TextWriter = RawText(env)  # a pipe: byte-exact
+    else:
+        text = TerminalRawText(env) if raw else LiveText(env)
+    return AnswerView(text, view if view.active else None)

@@ -1,0 +1,168 @@
+"""Every kind of answer, through the emulator and `cli.run()` in-process: what reaches stdout and
+stderr, and the exit code a script sees (10 when there is no usable answer)."""
+
+import io
+import json
+
+import pytest
+
+from lowrouter_cli import cli
+from lowrouter_cli.context import Environment
+from lowrouter_cli.emulator.answers import REFUSAL, TOOL_ARGUMENTS, reasoning_text, shape_answer
+from lowrouter_cli.emulator.scenarios import answer_for
+
+from conftest import TEST_KEY
+
+ANSWER = answer_for("hi", None)
+
+
+@pytest.fixture
+def run(emulator, tmp_path):
+    def run(*argv, tty=False, environ=None):
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(stdin=io.StringIO(""), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=tty,
+                          environ={"LOWROUTER_BASE_URL": emulator.base_url, "LOWROUTER_API_KEY": TEST_KEY,
+                                   "COLUMNS": "100", **(environ or {})},
+                          config_dir=tmp_path / "config", cache_dir=tmp_path / "cache", data_dir=tmp_path / "data",
+                          sleep=lambda seconds: None)
+        return cli.run(env, list(argv)), out.getvalue(), err.getvalue()
+
+    return run
+
+
+def error_line(stderr):
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("lowrouter: error: ") and "(generation gen-" in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_plain_answer_exits_0(run, command):
+    assert run(command, "hi") == (0, ANSWER + "\n", "")
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_reasoning_then_answer_shows_only_the_answer(run, command):
+    assert run(command, "hi [[answer:reasoning]]") == (0, answer_for("hi [[answer:reasoning]]", None) + "\n", "")
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+@pytest.mark.parametrize("field", ["reasoning", "reasoning_content"])
+def test_reasoning_that_eats_the_budget_is_exit_10(run, command, field):
+    code, out, err = run(command, f"hi [[answer:reasoning_only field={field}]]")
+    assert (code, out) == (10, "")
+    assert "spent its whole budget on 40 reasoning tokens (finish_reason length); try a larger --max-tokens" \
+        in error_line(err)
+
+
+def test_max_tokens_spent_on_reasoning(run, emulator):
+    code, out, err = run("stream", "--max-tokens", "12", "hi [[answer:reasoning words=40]]")
+    assert (code, out) == (10, "") and "12 reasoning tokens" in error_line(err)
+    assert json.loads(emulator.chat_requests()[-1]["body"])["max_tokens"] == 12
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_refusal_is_printed_on_stderr_and_exit_10(run, command):
+    code, out, err = run(command, "hi [[answer:refusal]]")
+    assert (code, out) == (10, "")
+    assert error_line(err).startswith(f"lowrouter: error: the model refused: {REFUSAL} (generation gen-")
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_tool_call_names_the_tool_and_exit_10(run, command):
+    code, out, err = run(command, "hi [[answer:tool_call]]")
+    assert (code, out) == (10, "")
+    assert f"the model asked to run a tool, and lowrouter runs no tools: get_weather({TOOL_ARGUMENTS})" \
+        in error_line(err)
+
+
+def test_tool_call_in_json(run):
+    code, out, err = run("chat", "--json", "hi [[answer:tool_call]]")
+    call = json.loads(out)["choices"][0]["message"]["tool_calls"][0]
+    assert code == 10 and call["function"] == {"name": "get_weather", "arguments": TOOL_ARGUMENTS}
+    code, out, err = run("stream", "--json", "hi [[answer:tool_call]]")
+    chunks = [json.loads(line) for line in out.splitlines()]
+    fragments = [c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
+                 for c in chunks if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
+    assert code == 10 and "".join(fragments) == TOOL_ARGUMENTS and "get_weather" in error_line(err)
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_content_filter_keeps_the_partial_text_and_exit_10(run, command):
+    prompt = "hi [[answer:content_filter]]"
+    partial = "".join(shape_answer(prompt, "content_filter", None).content)
+    code, out, err = run(command, prompt)
+    assert (code, out) == (10, partial + "\n") and partial
+    assert "stopped by the gateway's content filter (the text so far was kept)" in error_line(err)
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_cut_off_answer_is_kept_with_a_notice_and_exit_0(run, command):
+    prompt = "hi [[answer:length]]"
+    partial = "".join(shape_answer(prompt, "length", None).content)
+    assert run(command, prompt) == (0, partial + "\n", "lowrouter: the answer was cut off at the token limit "
+                                    "(finish_reason length); a larger --max-tokens allows a longer one\n")
+
+
+def test_max_tokens_cut_is_a_notice_too(run):
+    code, out, err = run("stream", "--max-tokens", "3", "hi")
+    assert (code, out) == (0, "Hello from the\n") and "cut off at the token limit" in err
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_empty_answer_is_exit_10(run, command):
+    code, out, err = run(command, "[[answer:length after=0]]")
+    assert (code, out) == (10, "") and "the model gave an empty answer (finish_reason length)" in error_line(err)
+
+
+@pytest.mark.parametrize("kind", ["not_json", "not_object", "choices", "content"])
+def test_malformed_data_is_exit_7_keeping_the_text(run, kind):
+    code, out, err = run("stream", f"[[fault:malformed kind={kind} after=3]]")
+    assert code == 7 and out == "Hello from the\n"  # three words shown, then the bad chunk
+    assert "malformed response: " in error_line(err)
+
+
+def test_malformed_data_in_json_mode_is_reemitted_then_exit_7(run):
+    code, out, err = run("stream", "--json", "[[fault:malformed kind=not_json after=1]]")
+    lines = out.splitlines()
+    assert code == 7 and json.loads(lines[-1]).startswith('{"choices": [{"delta"')
+    assert "a data line that is not JSON" in error_line(err)
+
+
+def test_malformed_content_in_a_whole_answer_is_exit_7():
+    from lowrouter_cli import api
+    from lowrouter_cli.errors import GatewayError
+
+    with pytest.raises(GatewayError, match="malformed response: the answer.s message has no text content"):
+        api.parse_completion({"choices": [{"message": {"content": ["a"]}, "finish_reason": "stop"}]})
+
+
+def test_stream_asks_for_usage_and_the_footer_has_it(run, emulator):
+    code, out, err = run("stream", "hi [[answer:reasoning]]", tty=True)
+    body = json.loads(emulator.chat_requests()[-1]["body"])
+    assert body["stream_options"] == {"include_usage": True}
+    tokens = len(shape_answer("", "reasoning", None).content) + 40
+    assert code == 0 and f"→ {tokens} tokens (40 reasoning)" in err
+
+
+def test_history_and_generation_list_carry_reasoning_tokens_and_outcomes(run):
+    run("stream", "hi [[answer:reasoning]]")
+    run("chat", "hi [[answer:refusal]]")
+    run("stream", "hi [[answer:tool_call]]")
+    code, out, _ = run("generation", "--list", "--json")
+    entries = json.loads(out)
+    assert [(e["reasoning_tokens"], e["outcome"]) for e in entries][:3] == \
+        [(0, "no_answer"), (0, "no_answer"), (40, "ok")]  # newest first; the gateway says 0
+
+
+def test_thinking_status_on_a_terminal_cleared_when_content_starts(run):
+    code, out, err = run("stream", "hi [[answer:reasoning words=5]]", tty=True)
+    assert code == 0
+    status, rest = err.split("\r\x1b[2K", 1)[1].split("\r\x1b[2K", 1)  # drawn, then cleared
+    assert "thinking… 0 s · 1 reasoning token" in status and "thinking" not in rest
+    assert reasoning_text(5).split()[0] not in out + err  # the text itself is not shown
+
+
+def test_no_status_in_a_pipe(run):
+    assert run("stream", "hi [[answer:reasoning words=5]]")[2] == ""
