@@ -12,8 +12,31 @@ import os
 from lowrouter_cli.paths import APP_NAME, DEFAULT_BASE_URL, models_cache_name, toml
 
 
+MAX_IDS_BYTES = 8 << 20  # far above 20,000 ids; a bigger file is not one we wrote
+
+
+def ids_path(cache_file: str | os.PathLike) -> str:
+    """The ready list of ids kept beside a model cache file."""
+    return os.fspath(cache_file).removesuffix(".json") + ".ids"
+
+
+def model_ids_of(body: object) -> list[str]:
+    """The ids of a /models body that a shell can offer."""
+    models = body.get("data") if isinstance(body, dict) else None
+    return [m["id"] for m in models or () if isinstance(m, dict) and _completable(m.get("id"))]
+
+
 def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
-    """The ids in a model cache file; [] when it is missing or broken."""
+    """The ids in a model cache file, from the ready list beside it when that is as new as the
+    cache (20,000 ids read in a few ms, where the cache's JSON takes 100 ms); [] when missing or broken."""
+    try:
+        ids_file = ids_path(cache_file)
+        if os.stat(ids_file).st_mtime_ns >= os.stat(cache_file).st_mtime_ns:
+            with open(ids_file, "rb") as handle:
+                raw = handle.read(MAX_IDS_BYTES + 1)
+            return raw.decode("utf-8").split("\n")[:-1] if len(raw) <= MAX_IDS_BYTES else []
+    except (OSError, UnicodeDecodeError):
+        pass
     from lowrouter_cli.jsontext import MAX_JSON_BYTES
 
     try:
@@ -21,8 +44,7 @@ def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
             raw = handle.read(MAX_JSON_BYTES + 1)  # the cap the cache was written under
         if len(raw) > MAX_JSON_BYTES:
             return []
-        models = json.loads(raw)["body"]["data"]
-        return [m["id"] for m in models if isinstance(m, dict) and _completable(m.get("id"))]
+        return model_ids_of(json.loads(raw)["body"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return []
 

@@ -109,6 +109,10 @@ def write_models_cache(env: Environment, base_url: str, body: Any, etag: str | N
     path = models_cache_path(env, base_url)
     try:
         write_atomic(path, json.dumps(entry))
+        # Beside it, the ids alone, one a line, written after it: TAB completion reads only these.
+        from lowrouter_cli.completion import ids_path, model_ids_of
+
+        write_atomic(Path(ids_path(path)), "".join(f"{model_id}\n" for model_id in model_ids_of(body)))
     except OSError as error:
         warn(f"warning: cannot write the model cache {path}: {error.strerror or error}")
 
