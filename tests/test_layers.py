@@ -1,5 +1,7 @@
-"""Imports flow one way: only transport imports requests, nothing on the CLI's path imports the
-emulator, and --help/--version load neither requests nor rich."""
+"""Imports flow one way. The whole import map is checked against a table of layers (which layer may
+import which), no job imports another, only the transport layer imports requests, nothing on the
+CLI's path imports the emulator, and --help/--version load neither
+requests nor rich."""
 
 import ast
 import os
@@ -8,6 +10,85 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "lowrouter_cli"
+
+
+# Layers, top to bottom. A new module goes in one of them (jobs: *_job.py; command groups:
+# commands/; output: render/). The emulator is not on the CLI's path and is left out.
+LAYERS = {
+    "cli": {"cli", "entry", "__main__", "help_text", "help_widths"},
+    "commands": {"commands", "commands.*"},
+    "jobs": {"chat", "account", "*_job"},
+    "support": {"invocation", "exchange", "recording", "conversation", "generations", "prompt", "curl",
+                "route_help"},
+    "records": {"client", "api", "events", "records", "shapes", "catalog", "store", "settings", "completion",
+                "ledger", "ledger_*"},
+    "render": {"render", "render.*"},
+    "wire": {"transport", "sse", "urls", "decoding", "deadline", "jsontext"},
+    "base": {"", "errors", "context", "paths"},
+}
+MAY_IMPORT = {  # besides its own layer (jobs excepted: no job imports another)
+    "cli": {"commands", "jobs", "support", "records", "render", "wire", "base"},
+    "commands": {"jobs", "support", "base"},
+    "jobs": {"support", "records", "render", "wire", "base"},
+    "support": {"records", "render", "wire", "base"},
+    "records": {"wire", "base"},
+    "render": {"records", "base"},  # typed records in; never a job, the support layer or the wire
+    "wire": {"base"},
+    "base": set(),
+}
+
+
+def module_name(path):
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(name):
+    import fnmatch
+
+    found = [layer for layer, patterns in LAYERS.items() if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+    assert len(found) == 1, f"lowrouter_cli.{name or '__init__'} is in {found or 'no layer'}: place it in LAYERS"
+    return found[0]
+
+
+def our_imports(path):
+    """The package's modules a module imports (`from lowrouter_cli import api` counts as api)."""
+    known = {module_name(p) for p in cli_modules()}
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names.add(f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}"[14:] in known
+                          else node.module)
+    return {name[14:] for name in names if name == "lowrouter_cli" or name.startswith("lowrouter_cli.")}
+
+
+def test_the_import_map_follows_the_layers():
+    wrong = []
+    for path in cli_modules():
+        name = module_name(path)
+        layer = layer_of(name)
+        for imported in our_imports(path) - {name}:
+            other = layer_of(imported)
+            if other == layer == "jobs":
+                wrong.append(f"job {name} imports job {imported}")
+            elif other != layer and other not in MAY_IMPORT[layer]:
+                wrong.append(f"{name} ({layer}) imports {imported} ({other})")
+    assert wrong == []
+
+
+def test_the_jobs_reach_the_gateway_only_through_the_client():
+    jobs = [p for p in cli_modules() if layer_of(module_name(p)) == "jobs"]
+    assert len(jobs) >= 4
+    assert [module_name(p) for p in jobs if "transport" in our_imports(p)] == []
+
+
+def test_the_layer_table_catches_a_wrong_import(tmp_path):
+    assert layer_of("models_job") == "jobs" and layer_of("render.tables") == "render"
+    assert "generations" not in MAY_IMPORT["render"] and "support" not in MAY_IMPORT["render"]
+    assert layer_of("generations") == "support"  # render/tables.py once imported a helper from it
 
 
 def imports_of(path):
