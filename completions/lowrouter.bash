@@ -8,6 +8,7 @@ _lowrouter() {
             "/chat") path="${path:+$path }$word" ;;
             "/config") path="${path:+$path }$word" ;;
             "/generation") path="${path:+$path }$word" ;;
+            "/logs") path="${path:+$path }$word" ;;
             "/models") path="${path:+$path }$word" ;;
             "/stream") path="${path:+$path }$word" ;;
             "auth/login") path="${path:+$path }$word" ;;
@@ -18,17 +19,23 @@ _lowrouter() {
             "config/path") path="${path:+$path }$word" ;;
             "config/set") path="${path:+$path }$word" ;;
             "config/unset") path="${path:+$path }$word" ;;
+            "logs/off") path="${path:+$path }$word" ;;
+            "logs/on") path="${path:+$path }$word" ;;
+            "logs/path") path="${path:+$path }$word" ;;
+            "logs/rm") path="${path:+$path }$word" ;;
+            "logs/show") path="${path:+$path }$word" ;;
+            "logs/status") path="${path:+$path }$word" ;;
         esac
     done
     case "$prev" in
         -m|--model) COMPREPLY=($(compgen -W "$(lowrouter __complete-models 2>/dev/null)" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "price context name" -- "$cur")); return ;;
-        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--provider|--region|--system|--temperature|--timeout|--wait|-n|-s) return ;;
+        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-q|-s) return ;;
     esac
     local words=""
     case "$path" in
-        "") words="--version --base-url --timeout -v --verbose --color -h --help auth chat config generation models stream" ;;
+        "") words="--version --base-url --timeout -v --verbose --color -h --help auth chat config generation logs models stream" ;;
         "auth") words="-h --help login logout status" ;;
         "auth login") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
         "auth logout") words="--base-url --timeout -v --verbose --color -h --help" ;;
@@ -41,6 +48,13 @@ _lowrouter() {
         "config set") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config unset") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "generation") words="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" ;;
+        "logs") words="-n --limit -q --query -m --model --since --until --cid --json -r --response -x --extract --xl --extract-last --base-url --timeout -v --verbose --color -h --help off on path rm show status" ;;
+        "logs off") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "logs on") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "logs path") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "logs rm") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "logs show") words="--base-url --timeout -v --verbose --color -h --help" ;;
+        "logs status") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" ;;
         "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
     esac

@@ -17,7 +17,7 @@ from typing import Annotated, Any, List, Optional
 import typer
 
 from lowrouter_cli import __version__
-from lowrouter_cli.commands import auth, config
+from lowrouter_cli.commands import auth, config, logs
 from lowrouter_cli.commands.shared import Session, with_shared_options, with_shared_options_before_name
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, Terminated
@@ -35,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(auth.app, name="auth")
 app.add_typer(config.app, name="config")
+app.add_typer(logs.app, name="logs")
 
 
 def _version(value: bool) -> None:

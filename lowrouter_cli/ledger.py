@@ -92,14 +92,18 @@ def ledger_path(env: Environment) -> Path:
 
 
 def logging_enabled(env: Environment, no_log: bool = False) -> bool:
-    """Off for this run (--no-log), for the environment (LOWROUTER_NO_LOG, or the older
-    LOWROUTER_NO_HISTORY), or for every run (`lowrouter logs off`)."""
+    return off_reason(env, no_log) is None
+
+
+def off_reason(env: Environment, no_log: bool = False) -> str | None:
+    """Why nothing is recorded: --no-log for this run, LOWROUTER_NO_LOG (or the older
+    LOWROUTER_NO_HISTORY) for the environment, `lowrouter logs off` for every run; None: recorded."""
     if no_log:
-        return False
+        return "--no-log"
     for variable in ("LOWROUTER_NO_LOG", "LOWROUTER_NO_HISTORY"):
         if (env.getenv(variable) or "").lower() in ("1", "true", "yes", "on"):
-            return False
-    return not os.path.lexists(env.data_dir / OFF_MARKER)
+            return variable
+    return "lowrouter logs off" if os.path.lexists(env.data_dir / OFF_MARKER) else None
 
 
 def set_logging(env: Environment, on: bool) -> None:

@@ -79,6 +79,8 @@ def with_shared_options(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def wrapper(ctx: typer.Context, **options: Any) -> None:
         shared = {name: options.pop(name) for name in _SHARED_NAMES}
+        if ctx.invoked_subcommand is not None:  # a group's callback (`logs`): its subcommand does the work
+            return None
         try:
             return command(_invocation(ctx, shared), **options)
         except (KeyboardInterrupt, BrokenPipeError) as error:

@@ -1,0 +1,104 @@
+"""Ledger rows for people and scripts: a table on a terminal, TSV in a pipe, JSON on request, and a
+whole conversation as Markdown (rendered on a terminal, the Markdown text itself in a pipe)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from lowrouter_cli.context import Environment
+from lowrouter_cli.render.numbers import format_co2e, format_cost
+from lowrouter_cli.render.tables import _table, _tsv
+
+TSV_COLUMNS = ("time", "conversation_id", "model", "outcome", "prompt_tokens", "completion_tokens", "cost_usd",
+               "co2e_g", "generation_id", "prompt", "answer")
+PREVIEW = 60  # characters of prompt and answer in the terminal table
+
+
+def exchange_json(row: Any) -> dict[str, Any]:
+    """Every column but the stored generation record (its numbers are columns of their own)."""
+    values = {name: value for name, value in vars(row).items() if name not in ("record", "routing_trace")}
+    try:
+        values["routing_trace"] = json.loads(row.routing_trace) if row.routing_trace else None
+    except (ValueError, RecursionError):
+        values["routing_trace"] = None
+    values["imported"] = bool(row.imported)
+    return values
+
+
+def print_exchanges(env: Environment, rows: list[Any]) -> None:
+    if not env.stdout_isatty:
+        _tsv(env, TSV_COLUMNS, [[_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
+        return
+    table = [[_when(row.time), row.conversation_id, row.model or "", _tokens(row), _cost(row.cost_usd),
+              _preview(row.prompt), _preview(row.answer) if row.outcome == "ok" else f"({row.outcome})"]
+             for row in rows]
+    _table(env, None, ("Time (UTC)", "Conversation", "Model", "Tokens", "Cost", "Prompt", "Answer"), table)
+
+
+def conversation_markdown(conversation_id: str, rows: list[Any]) -> str:
+    """The conversation as a Markdown document: a heading per turn with its model, route, tokens and
+    cost, then the prompt (quoted) and the answer as it was received."""
+    total = sum((Decimal(row.cost_usd) for row in rows if row.cost_usd), Decimal(0))
+    lines = [f"# Conversation {conversation_id}", "",
+             f"{len(rows)} exchange{'s' if len(rows) != 1 else ''}" + (f", {format_cost(total)} in all" if total else ""),
+             ""]
+    for number, row in enumerate(rows, 1):
+        facts = [_when(row.time) + " UTC", row.model or row.requested_model or "?"]
+        where = ", ".join(part for part in (row.provider, row.region) if part)
+        if where:
+            facts[-1] += f" ({where})"
+        if row.prompt_tokens is not None or row.completion_tokens is not None:
+            facts.append(_tokens(row) + " tokens")
+        if row.cost_usd:
+            facts.append(_cost(row.cost_usd))
+        if row.co2e_g is not None:
+            facts.append(format_co2e(row.co2e_g) + " CO2e")
+        if row.outcome != "ok":
+            facts.append(row.outcome)
+        lines += [f"## {number} · " + " · ".join(facts), ""]
+        if row.system:
+            lines += ["**System:** " + " ".join(row.system.split()), ""]
+        lines += ["> " + line if line else ">" for line in (row.prompt or "").split("\n")]
+        lines += ["", row.answer or "", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def print_conversation(env: Environment, conversation_id: str, rows: list[Any]) -> None:
+    from lowrouter_cli.render.answer import print_answer, write_text
+
+    document = conversation_markdown(conversation_id, rows)
+    if env.stdout_isatty:
+        print_answer(env, document)  # rendered Markdown, controls made visible
+    else:
+        write_text(env, document)
+
+
+def _when(time: str | None) -> str:
+    return (time or "")[:19].replace("T", " ")
+
+
+def _tokens(row: Any) -> str:
+    def n(value: Any) -> str:
+        return "?" if value is None else str(value)
+
+    return f"{n(row.prompt_tokens)} → {n(row.completion_tokens)}"
+
+
+def _cost(cost_usd: str | None) -> str:
+    if not cost_usd:
+        return ""
+    try:
+        return format_cost(Decimal(cost_usd))
+    except ArithmeticError:
+        return cost_usd
+
+
+def _preview(text: str | None) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= PREVIEW else words[:PREVIEW - 1] + "…"
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
