@@ -9,11 +9,11 @@ from typing import Any
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.render.numbers import format_co2e, format_cost
-from lowrouter_cli.render.tables import _table, _tsv
+from lowrouter_cli.render.tables import _tsv
 
 TSV_COLUMNS = ("time", "conversation_id", "model", "outcome", "prompt_tokens", "completion_tokens", "cost_usd",
                "co2e_g", "generation_id", "prompt", "answer")
-PREVIEW = 60  # characters of prompt and answer in the terminal table
+PREVIEW = 40  # characters of prompt and answer in the terminal table
 
 
 def exchange_json(row: Any) -> dict[str, Any]:
@@ -31,10 +31,19 @@ def print_exchanges(env: Environment, rows: list[Any]) -> None:
     if not env.stdout_isatty:
         _tsv(env, TSV_COLUMNS, [[_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
         return
-    table = [[_when(row.time), row.conversation_id, row.model or "", _tokens(row), _cost(row.cost_usd),
-              _preview(row.prompt), _preview(row.answer) if row.outcome == "ok" else f"({row.outcome})"]
-             for row in rows]
-    _table(env, None, ("Time (UTC)", "Conversation", "Model", "Tokens", "Cost", "Prompt", "Answer"), table)
+    if not rows:
+        from lowrouter_cli.render.messages import notice
+
+        return notice(env, "no exchange in the ledger matches")
+    from lowrouter_cli.render.fit import Column, print_fitted
+
+    columns = [Column("Time (UTC)", drop=3), Column("Conversation"), Column("Model", drop=4),
+               Column("Tokens", "right", drop=5), Column("Cost", "right", drop=6), Column("Prompt", drop=2),
+               Column("Answer", drop=1)]
+    print_fitted(env, columns, [
+        [_when(row.time)[5:16], row.conversation_id, row.model or "", _tokens(row), _cost(row.cost_usd),
+         _preview(row.prompt), _preview(row.answer) if row.outcome == "ok" else f"({row.outcome})"]
+        for row in rows])
 
 
 def conversation_markdown(conversation_id: str, rows: list[Any]) -> str:
