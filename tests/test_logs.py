@@ -52,7 +52,7 @@ def test_an_empty_ledger_lists_nothing_and_creates_nothing(lr):
         "time\tconversation_id\tmodel\toutcome\tprompt_tokens\tcompletion_tokens\tcost_usd\tco2e_g\t"
         "generation_id\tprompt\tanswer"]
     assert lr("logs", "--json").stdout == "[]\n"
-    on_terminal = lr("logs", tty=True)
+    on_terminal = lr("logs", "--color", "never", tty=True)
     assert (on_terminal.stdout, on_terminal.stderr) == ("", "lowrouter: no exchange in the ledger matches\n")
     assert not lr.data_dir.exists()
 
