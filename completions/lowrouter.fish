@@ -51,7 +51,7 @@ complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l timeout -r -d 'Lo
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -s v -l verbose -d 'Show requests, headers (key redacted), status, timing and retries on stderr'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l color -x -a 'auto always never' -d 'Colour and escape codes: auto (terminal only, the default), always, never'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -s h -l help -d 'Show the help and exit'
-complete -c lowrouter -n '__fish_seen_subcommand_from config ; and not __fish_seen_subcommand_from get list path set unset' -a get -d 'Print one value from the config file'
+complete -c lowrouter -n '__fish_seen_subcommand_from config ; and not __fish_seen_subcommand_from get list path set unset' -a get -d 'Print the value in force: the config file\'s, else the environment\'s or the default (said on stderr)'
 complete -c lowrouter -n '__fish_seen_subcommand_from config ; and not __fish_seen_subcommand_from get list path set unset' -a list -d 'Print every value in the config file'
 complete -c lowrouter -n '__fish_seen_subcommand_from config ; and not __fish_seen_subcommand_from get list path set unset' -a path -d 'Print where the config file is (it may not exist yet)'
 complete -c lowrouter -n '__fish_seen_subcommand_from config ; and not __fish_seen_subcommand_from get list path set unset' -a set -d 'Set a default (options and environment variables still beat it)'

@@ -23,7 +23,13 @@ def read_new_key(env: Environment) -> str:
     else:
         import getpass
 
-        key = getpass.getpass("LowRouter API key (input hidden): ", stream=env.stderr).strip()
+        try:
+            key = getpass.getpass("LowRouter API key (input hidden): ", stream=env.stderr).strip()
+        except (KeyboardInterrupt, EOFError) as stopped:
+            env.stderr.write("\n")  # the prompt's line is left open: the message goes below it
+            if isinstance(stopped, KeyboardInterrupt):
+                raise
+            key = ""
     if not key:
         raise UsageError("no key given: paste it at the prompt, or pipe it in: "
                          "printf %s \"$KEY\" | lowrouter auth login")
@@ -86,11 +92,25 @@ def logout(env: Environment) -> None:
 
 
 def config_get(env: Environment, key: str) -> None:
+    """The value in force (stdout) and, when it is not the config file's, where it comes from
+    (stderr): `config get model` with nothing set prints the built-in default, not an error."""
+    from lowrouter_cli.settings import effective
+
     _known(key)
-    value = store.read_config(env).get(key)
-    if value is None:
-        raise UsageError(f"{key} is not set in {store.config_path(env)}")
-    env.stdout.write(f"{field_text(value)}\n")
+    config = store.read_config(env)
+    value, source = effective(env, config, key)
+    if value is not None:
+        env.stdout.write(f"{field_text(_plain_number(value))}\n")
+    if source == "default":
+        messages.notice(env, f"{key} is not set in {store.config_path(env)}: "
+                        + ("the built-in default" if value is not None else "no default (not pinned)"))
+    elif source != "config":
+        beaten = f" (it beats config.toml's {field_text(config[key])})" if config.get(key) is not None else ""
+        messages.notice(env, f"{key} comes from the environment variable {source}{beaten}")
+
+
+def _plain_number(value: Any) -> Any:
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def config_set(env: Environment, key: str, text: str) -> None:

@@ -3,6 +3,7 @@ find the newest one in the ledger for `generation last`."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from lowrouter_cli.context import Environment
@@ -25,12 +26,16 @@ def fetch(env: Environment, client: Client, generation_id: str, wait: float | No
         try:
             return client.get_generation(generation_id)
         except RequestRejected as error:
-            if error.status != 404 or wait is None or env.monotonic() + delay > deadline:
-                if error.status == 404 and wait:
-                    error.message += f" (waited {wait:g} s)"
+            remaining = deadline - env.monotonic()
+            if error.status != 404 or wait is None or remaining <= 0:
+                if error.status == 404:
+                    error.message += (f" (waited {wait:g} s)"  # honest: the deadline has passed
+                                      if wait else " (a record is readable a second or two after the answer:"
+                                      " add --wait 5 to keep asking)")
                 raise
-        announce(f"generation {generation_id} not readable yet, checking again in {delay:g} s")
-        env.sleep(delay)
+        pause = min(delay, remaining)  # the last pause ends at the deadline, not before it
+        announce(f"generation {generation_id} not readable yet, checking again in {pause:g} s")
+        env.sleep(pause)
         delay = min(delay * 2, 2.0)
 
 
@@ -49,8 +54,24 @@ def eco_problems(record: GenerationRecord) -> list[str]:
     return problems
 
 
+# A generation id (gen-7fQ2mZk9Xc4Rb1LwT8nVd3Ph, or another gateway's) starts with gen- or has a
+# digit, and no spaces: a word such as `lst` cannot be one, a usage error before any network call.
+_ID_CHARACTERS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
+
+
+def could_be_an_id(text: str) -> bool:
+    return bool(_ID_CHARACTERS.fullmatch(text)) and (
+        text.startswith("gen-") or (len(text) >= 6 and any(c.isdigit() for c in text)))
+
+
 def resolve_id(env: Environment, generation_id: str) -> str:
     if generation_id != "last":
+        if not could_be_an_id(generation_id):
+            import difflib
+
+            guess = " (did you mean 'last'?)" if difflib.get_close_matches(generation_id, ["last"], cutoff=0.6) else ""
+            raise UsageError(f"{generation_id!r} is not a generation id (ids look like "
+                             f"gen-7fQ2mZk9Xc4Rb1LwT8nVd3Ph; or give 'last' or --list){guess}")
         return generation_id
     from lowrouter_cli import ledger
 

@@ -48,6 +48,17 @@ def config_value(key: str, text: str) -> Any:
     return text
 
 
+def effective(env: Environment, config: Mapping[str, Any], key: str) -> tuple[Any, str]:
+    """A config key's value in force (no command-line option given) and where it comes from:
+    the environment variable's name, "config", or "default"."""
+    variable, _, default = SOURCES[CONFIG_KEYS[key]]
+    if env.getenv(variable) is not None:
+        return env.getenv(variable), variable
+    if config.get(key) is not None:
+        return config[key], "config"
+    return default, "default"
+
+
 @dataclass
 class Settings:
     base_url: str

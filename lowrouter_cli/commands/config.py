@@ -18,7 +18,7 @@ KeyArg = Annotated[str, typer.Argument(
 @app.command("get")
 @with_shared_options
 def get(invocation: Invocation, key: KeyArg) -> None:
-    """Print one value from the config file."""
+    """Print the value in force: the config file's, else the environment's or the default (said on stderr)."""
     from lowrouter_cli import account
 
     account.config_get(invocation.env, key)

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command and args.command[0] == "run":
         command = args.command[1:]
+        if command[:1] in (["-h"], ["--help"]):  # `run --help` is a question, not a program to run
+            parser.print_help()
+            sys.exit(0)
         if command[:1] == ["--"]:
             command = command[1:]
         if not command:

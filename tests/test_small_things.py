@@ -1,0 +1,76 @@
+"""The small things of issue 18: each fixed, each pinned by a test."""
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+
+import pyte
+
+from conftest import ROOT, lowrouter_command, process_environ
+
+
+def test_generation_with_a_word_that_cannot_be_an_id_is_a_usage_error_without_network(run_cli, emulator):
+    done = run_cli("generation", "lst")
+    assert done.returncode == 2 and emulator.state.requests == []
+    assert done.stderr == ("lowrouter: error: 'lst' is not a generation id (ids look like "
+                           "gen-7fQ2mZk9Xc4Rb1LwT8nVd3Ph; or give 'last' or --list) (did you mean 'last'?)\n")
+    assert run_cli("generation", "yesterday").returncode == 2 and emulator.state.requests == []
+    assert run_cli("generation", "gen-unknown").returncode == 4  # gen-…: asked, and the gateway says 404
+
+
+def test_generation_right_after_an_answer_suggests_wait(run_cli, emulator):
+    emulator.state.record_delay = 3600.0
+    assert run_cli("chat", "hi").returncode == 0
+    done = run_cli("generation", "last")
+    assert done.returncode == 4 and "add --wait 5 to keep asking" in done.stderr
+
+
+def test_config_get_shows_the_value_in_force_and_where_it_comes_from(run_cli, user_dirs):
+    unset = run_cli("config", "get", "model")
+    assert (unset.returncode, unset.stdout) == (0, "lowrouter/auto\n")
+    assert unset.stderr.startswith("lowrouter: model is not set in ") and unset.stderr.endswith(
+        "config.toml: the built-in default\n")
+    assert run_cli("config", "set", "model", "mistral/mistral-small").returncode == 0
+    assert run_cli("config", "get", "model").stdout == "mistral/mistral-small\n"
+    assert run_cli("config", "get", "model").stderr == ""
+    from_env = run_cli("config", "get", "model", env={"LOWROUTER_MODEL": "openai/gpt-4o-mini"})
+    assert from_env.stdout == "openai/gpt-4o-mini\n" and from_env.stderr == (
+        "lowrouter: model comes from the environment variable LOWROUTER_MODEL "
+        "(it beats config.toml's mistral/mistral-small)\n")
+    assert run_cli("config", "get", "timeout").stdout == "120\n"
+
+
+def test_emulator_run_help_is_help():
+    done = subprocess.run([sys.executable, "-m", "lowrouter_cli.emulator", "run", "--help"], capture_output=True,
+                          text=True, cwd=ROOT, env=process_environ(), timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("usage: lowrouter-emulator") and done.stderr == ""
+
+
+def test_ctrl_c_at_the_hidden_key_prompt_leaves_the_prompt_line_alone():
+    master, slave = pty.openpty()
+    process = subprocess.Popen(lowrouter_command("auth", "login", "--no-verify"), stdin=slave, stdout=slave,
+                               stderr=slave, cwd=ROOT, env=process_environ(key=None), start_new_session=True)
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + 30
+    while b"(input hidden): " not in output and time.monotonic() < deadline:
+        output += os.read(master, 4096)
+    os.kill(process.pid, signal.SIGINT)  # what Ctrl-C does at the prompt
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(30) == 130
+    os.close(master)
+    screen = pyte.Screen(80, 10)
+    screen.set_mode(pyte.modes.LNM)
+    pyte.Stream(screen).feed(output.decode())
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert lines == ["LowRouter API key (input hidden):", "lowrouter: error: interrupted"]
