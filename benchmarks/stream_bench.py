@@ -1,92 +1,83 @@
 """Streaming benchmark: `lowrouter stream` side by side with `llm` and `curl -N`, in one run,
-against the bundled emulator, on the same long Markdown answer. Prints medians and ratios.
+against the bundled emulator (in a process of its own), on the same long Markdown answer.
 
-    python benchmarks/stream_bench.py [--words 26000] [--repeat 3] [--llm PATH]
+    python benchmarks/stream_bench.py [--words 26000] [--repeat 5] [--llm PATH]
 
-`llm` is the PyPI package (pip install llm); it is pointed at the emulator through its
-extra-openai-models.yaml in a temporary LLM_USER_PATH. Without it, its row is skipped.
-Bounds (issue 3): piped wall ≤ 0.15 × llm and ≤ 4 × curl; terminal CPU at 2× length ≤ 2.4 × at 1×;
-extra CPU of live rendering over piped ≤ 1.5 × rich rendering the finished answer once; peak
-memory of a piped answer 100× longer ≤ 1.3 × a short one.
+Commands alternate (benchmarks/harness.py): medians with their spread, CPU from rusage, peak
+memory from /usr/bin/time. `llm` is the PyPI package (pip install llm), pointed at the emulator
+through its extra-openai-models.yaml in a temporary LLM_USER_PATH; without it its row is skipped.
+Bounds (issue 12): piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N; CPU per piped event at least a
+third under issue 12's 9.4 µs; the public read loop within 5% of the private one it replaced;
+terminal CPU at 2× length ≤ 2.4 × at 1×; extra CPU of live rendering over piped ≤ 1.5 × rich
+rendering the finished answer once; peak memory of a piped answer 100× longer ≤ 1.3 × a short one.
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import io
 import json
 import os
-import pty
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
-import threading
 import time
 from pathlib import Path
 
-from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import alternate, on_terminal, print_rows  # noqa: E402
+
+from lowrouter_cli.emulator.scenarios import long_markdown, tokenize  # noqa: E402
 
 KEY = "sk-lr-bench-0000"
 BIN = Path(sys.executable).parent
 
 
-def measured(cmd, env, *, tty=False):
-    """Run cmd with stdout drained from a pipe (or a pty); return wall s, CPU s, peak RSS MiB."""
-    if tty:
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-        stdout = stderr = slave
-    else:
-        read_end, write_end = os.pipe()
-        master, stdout, stderr = read_end, write_end, subprocess.DEVNULL
-    started = time.perf_counter()
-    process = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
-    os.close(slave if tty else write_end)
-    received = [0]
-
-    def drain():
-        while True:
-            try:
-                data = os.read(master, 1 << 16)
-            except OSError:
-                return
-            if not data:
-                return
-            received[0] += len(data)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    reader.join(5)
-    os.close(master)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed with {process.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, received[0]
-
-
-def median_of(repeat, cmd, env, **kwargs):
-    runs = [measured(cmd, env, **kwargs) for _ in range(repeat)]
-    return tuple(statistics.median(run[i] for run in runs) for i in range(4))
-
-
 def rich_render_once(text, repeat):
+    """CPU of one render of the whole answer, by the Markdown factory the CLI uses."""
     from rich.console import Console
-    from rich.markdown import Markdown
+
+    from lowrouter_cli.render.markdown import make_markdown
 
     times = []
     for _ in range(repeat):
         console = Console(file=io.StringIO(), force_terminal=True, width=100, height=40, color_system="truecolor")
         started = time.process_time()
-        console.print(Markdown(text))
+        console.print(make_markdown(text), crop=False)
         times.append(time.process_time() - started)
     return statistics.median(times)
+
+
+def read_path_cost(emulator, words, repeat):
+    """CPU per event of the read loop alone, in this process: urllib3's public read1 with blocks
+    (transport.ByteStream, what lowrouter runs) against http.client's read1 reached through
+    urllib3's private `_fp` (what it ran before), both feeding the SSE decoder."""
+    import requests
+
+    from lowrouter_cli.sse import SSEDecoder
+    from lowrouter_cli.transport import ByteStream
+
+    body = {"model": "lowrouter/auto", "stream": True,
+            "messages": [{"role": "user", "content": f"[[answer:long words={words}]]"}]}
+    costs = {"public read1, blocks (now)": [], "private _fp.read1 (before)": []}
+    for _ in range(repeat):
+        for name in costs:
+            response = requests.post(f"{emulator.base_url}/chat/completions", json=body, stream=True,
+                                     headers={"Authorization": f"Bearer {KEY}", "Accept-Encoding": "identity"})
+            decoder, events = SSEDecoder(), 0
+            started = time.process_time()
+            if name.startswith("public"):
+                for block in ByteStream(response.status_code, response.headers, response):
+                    events += len(decoder.feed(block))
+            else:
+                read1 = response.raw._fp.read1
+                while data := read1(65536):
+                    events += len(decoder.feed(data))
+            costs[name].append((time.process_time() - started) / events * 1e6)
+            response.close()
+    return {name: statistics.median(values) for name, values in costs.items()}
 
 
 class EmulatorProcess:
@@ -126,56 +117,62 @@ def main():
     lowrouter = str(BIN / "lowrouter") if (BIN / "lowrouter").exists() else shutil.which("lowrouter")
     prompt = f"[[answer:long words={args.words}]]"
     chunks = len(tokenize(long_markdown(args.words)))
-    rows = []
+    short_chunks = len(tokenize(long_markdown(2000)))
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
+        env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY, LOWROUTER_NO_LOG="1",
                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp, COLUMNS="100", LINES="40")
         env.pop("NO_COLOR", None)
-        print(f"answer: {args.words} words, {chunks} stream chunks; medians of {args.repeat} runs\n")
-
-        pipe = median_of(args.repeat, [lowrouter, "stream", prompt], env)
+        print(f"answer: {args.words} words, {chunks} stream chunks; medians of {args.repeat} alternated runs\n")
         body = json.dumps({"model": "lowrouter/auto", "stream": True,
                            "messages": [{"role": "user", "content": prompt}]})
-        curl = median_of(args.repeat, ["curl", "-sN", f"{emulator.base_url}/chat/completions",
-                                       "-H", f"Authorization: Bearer {KEY}", "-H", "Content-Type: application/json",
-                                       "-d", body], env)
-        llm = None
+        commands = {
+            "lowrouter stream | pipe": ([lowrouter, "stream", prompt], None),
+            "curl -N | pipe": (["curl", "-sN", f"{emulator.base_url}/chat/completions", "-H",
+                                f"Authorization: Bearer {KEY}", "-H", "Content-Type: application/json",
+                                "-d", body], None),
+            "lowrouter stream on a terminal (1x)": ([lowrouter, "stream", prompt], on_terminal),
+            "lowrouter stream on a terminal (2x)": (
+                [lowrouter, "stream", f"[[answer:long words={args.words * 2}]]"], on_terminal),
+            "lowrouter stream | pipe, 2,000 words": ([lowrouter, "stream", "[[answer:long words=2000]]"], None),
+        }
         if args.llm:
-            llm_env = llm_setup(emulator, Path(tmp))
-            llm = median_of(args.repeat, [args.llm, "-m", "lowrouter-emulator", prompt], llm_env)
+            env["LLM_USER_PATH"] = llm_setup(emulator, Path(tmp))["LLM_USER_PATH"]
+            commands["llm (PyPI) | pipe"] = ([args.llm, "-m", "lowrouter-emulator", prompt], None)
+        rows = {row.name: row for row in alternate(commands, env, args.repeat)}
+        huge = alternate({"lowrouter stream | pipe, 200,000 words": (
+            [lowrouter, "stream", "[[answer:long words=200000]]"], None)}, env, 1)[0]
+        read_cost = read_path_cost(emulator, args.words, args.repeat)
+    rich_once = rich_render_once(long_markdown(args.words), args.repeat)
 
-        tty1 = median_of(args.repeat, [lowrouter, "stream", prompt], env, tty=True)
-        prompt2 = f"[[answer:long words={args.words * 2}]]"
-        tty2 = median_of(args.repeat, [lowrouter, "stream", prompt2], env, tty=True)
-        rich_once = rich_render_once(long_markdown(args.words), args.repeat)
-
-        short = median_of(args.repeat, [lowrouter, "stream", "[[answer:long words=2000]]"], env)
-        huge = median_of(1, [lowrouter, "stream", "[[answer:long words=200000]]"], env)
-
-    print(f"{'run':44} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}")
-    for name, row in [("lowrouter stream | pipe", pipe), ("curl -N | pipe", curl),
-                      ("llm (PyPI) | pipe", llm), ("lowrouter stream on a terminal (1x)", tty1),
-                      ("lowrouter stream on a terminal (2x)", tty2),
-                      ("lowrouter stream | pipe, 2,000 words", short),
-                      ("lowrouter stream | pipe, 200,000 words", huge)]:
-        if row is not None:
-            print(f"{name:44} {row[0]:8.2f} {row[1]:8.2f} {row[2]:9.1f}")
-    print(f"{'rich renders the finished answer once':44} {'':8} {rich_once:8.2f}")
+    print_rows([*rows.values(), huge])
+    print(f"{'rich renders the finished answer once (in-process CPU)':52} {'':22} {rich_once * 1000:8.0f}")
     print()
-    extra = tty1[1] - pipe[1]
+    pipe, tty1, tty2 = (rows["lowrouter stream | pipe"], rows["lowrouter stream on a terminal (1x)"],
+                        rows["lowrouter stream on a terminal (2x)"])
+    short = rows["lowrouter stream | pipe, 2,000 words"]
+    per_event = (pipe.median("cpu") - short.median("cpu")) / (chunks - short_chunks) * 1e6
+    print(f"CPU per piped event: ({pipe.median('cpu'):.2f} - {short.median('cpu'):.2f} s) / "
+          f"{chunks - short_chunks} events = {per_event:.2f} µs (issue 12 measured 9.4 µs before)")
+    now, before = read_cost["public read1, blocks (now)"], read_cost["private _fp.read1 (before)"]
+    print(f"read loop alone, CPU per event: public read1 in blocks {now:.2f} µs, private _fp.read1 {before:.2f} µs "
+          f"({(now / before - 1) * 100:+.1f}%)")
+    print()
     checks = [
-        ("piped wall / curl -N wall", pipe[0] / curl[0], 4.0),
-        ("terminal CPU 2x / 1x", tty2[1] / tty1[1], 2.4),
-        ("(terminal CPU - piped CPU) / rich once", extra / rich_once, 1.5),
-        ("peak memory 200,000 / 2,000 words", huge[2] / short[2], 1.3),
+        ("piped wall / curl -N wall", pipe.median("wall") / rows["curl -N | pipe"].median("wall"), 2.5),
+        ("CPU per piped event / 9.4 µs (issue 12)", per_event / 9.4, 2 / 3),
+        ("public read loop / private read loop (CPU)", now / before, 1.05),
+        ("terminal CPU 2x / 1x", tty2.median("cpu") / tty1.median("cpu"), 2.4),
+        ("(terminal CPU - piped CPU) / rich once", (tty1.median("cpu") - pipe.median("cpu")) / rich_once, 1.5),
+        ("peak memory 200,000 / 2,000 words", huge.median("peak_mib") / short.median("peak_mib"), 1.3),
     ]
-    if llm is not None:
-        checks.insert(0, ("piped wall / llm wall", pipe[0] / llm[0], 0.15))
+    if args.llm:
+        checks.insert(0, ("piped wall / llm wall", pipe.median("wall") / rows["llm (PyPI) | pipe"].median("wall"),
+                          0.08))
     failed = False
     for name, ratio, bound in checks:
         ok = ratio <= bound
         failed |= not ok
-        print(f"{name:44} {ratio:8.3f}  (bound {bound}) {'ok' if ok else 'OVER'}")
+        print(f"{name:52} {ratio:8.3f}  (bound {bound:.3g}) {'ok' if ok else 'OVER'}")
     sys.exit(1 if failed else 0)
 
 

@@ -71,7 +71,11 @@ class LiveMarkdown:
         # Block structure is all the cutting needs: skip the (costly) inline parse.
         self._blocks_parser = MarkdownIt("commonmark").enable("table").disable("inline")
         self._parser = MarkdownIt().enable("strikethrough").enable("table")  # rich Markdown's own
-        self._template: "Markdown | None" = None
+        # rich's Markdown loaded (and below, run once) now, while the first token is on its way,
+        # rather than in the first frame.
+        from lowrouter_cli.render.markdown import make_markdown
+
+        self._template = make_markdown("")
         self._pieces: list[str] = []
         self._tail = ""
         self._seen = 0  # how much of the tail the last block parse saw
@@ -86,6 +90,7 @@ class LiveMarkdown:
         self._timer: FrameTimer | None = None
         self._wake_armed = False
         self.refreshes = 0
+        last_lines(console, self._markdown("*warm* up"), False, 1)  # first render's set-up, off screen
 
     def write(self, text: str) -> None:
         if not text:
@@ -180,10 +185,6 @@ class LiveMarkdown:
 
     def _markdown(self, source: str) -> "Markdown":
         """A Markdown for `source`, parsed by the one parser this view keeps."""
-        if self._template is None:
-            from lowrouter_cli.render.markdown import make_markdown
-
-            self._template = make_markdown("")
         document = copy.copy(self._template)
         document.markup = source
         document.parsed = self._parser.parse(source)
