@@ -31,7 +31,7 @@ _lowrouter() {
         -m|--model) COMPREPLY=($(compgen -W "$(lowrouter __complete-models 2>/dev/null)" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "price context name" -- "$cur")); return ;;
-        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-q|-s) return ;;
+        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) return ;;
     esac
     local words=""
     case "$path" in
@@ -40,7 +40,7 @@ _lowrouter() {
         "auth login") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
         "auth logout") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "auth status") words="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" ;;
-        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --json --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
+        "chat") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
         "config") words="-h --help get list path set unset" ;;
         "config get") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "config list") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
@@ -56,7 +56,7 @@ _lowrouter() {
         "logs show") words="--base-url --timeout -v --verbose --color -h --help" ;;
         "logs status") words="--json --base-url --timeout -v --verbose --color -h --help" ;;
         "models") words="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" ;;
-        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --json --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
+        "stream") words="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

@@ -45,6 +45,7 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     prior_messages: list[dict[str, Any]] = field(default_factory=list)  # a conversation's earlier turns
+    extra: dict[str, Any] = field(default_factory=dict)  # -o KEY VALUE: top_p, stop, seed, response_format…
 
     def body(self, *, stream: bool = False) -> dict[str, Any]:
         messages = []
@@ -65,6 +66,7 @@ class ChatRequest:
             body["max_tokens"] = self.max_tokens
         if self.temperature is not None:
             body["temperature"] = self.temperature
+        body.update({key: value for key, value in self.extra.items() if key not in body})
         return body
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import signal
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, List, NoReturn, Optional
 
 from lowrouter_cli import api, deadline
@@ -38,9 +38,10 @@ class PromptOptions:
     cid: Optional[str] = None  # --cid: this conversation (a unique prefix is enough)
     max_time: Optional[float] = None  # stream --max-time: the longest the whole stream may take
     reasoning: Optional[bool] = None  # show the reasoning text on stderr (None: as config says)
+    extra: dict = field(default_factory=dict)  # -o KEY VALUE: other request fields, as given
 
 
-def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> None:
+def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: bool = False) -> None:
     """`lowrouter chat`: one answer, printed whole (or the curl command, sending nothing)."""
     settings, request, conversation_id = _prepare(invocation, options)
     if options.curl:
@@ -60,7 +61,7 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool) -> No
 
                 show_reasoning(env, "".join(e.text for e in result.events if type(e) is Reasoning))
             if result.answer.content_seen:
-                print_answer(env, result.text)
+                print_answer(env, result.text, markdown=not raw)
         _judge(env, result.answer, result.generation_id)
     except BaseException as error:
         _fail(invocation, settings, exchange, error)
@@ -182,6 +183,7 @@ def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, 
         max_tokens=options.max_tokens,
         temperature=options.temperature,
         prior_messages=conversation.messages,
+        extra=options.extra,
     )
     if not options.curl:
         conversations.announce_if_long(env, conversation, settings.base_url, settings.model,

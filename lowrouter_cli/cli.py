@@ -18,6 +18,7 @@ import typer
 
 from lowrouter_cli import __version__
 from lowrouter_cli.commands import auth, config, logs
+from lowrouter_cli.commands.request_options import RequestOpt, request_fields, two_values
 from lowrouter_cli.commands.shared import Session, with_shared_options, with_shared_options_before_name
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, Terminated
@@ -82,6 +83,8 @@ ContinueOpt = Annotated[bool, typer.Option(
 CidOpt = Annotated[Optional[str], typer.Option(
     "--cid", metavar="ID", show_default=False,
     help="Continue this conversation (a unique prefix of its id is enough).")]
+RawOpt = Annotated[bool, typer.Option(
+    "--raw", "--no-md", help="Plain text even on a terminal (no Markdown), as in a pipe.")]
 ReasoningOpt = Annotated[Optional[bool], typer.Option(
     "--reasoning/--no-reasoning", show_default=False,
     help="Show the model's reasoning text on stderr [config reasoning; default off: a status line on a terminal].")]
@@ -98,7 +101,9 @@ def chat(
     provider: ProviderOpt = None,
     max_tokens: MaxTokensOpt = None,
     temperature: TemperatureOpt = None,
+    raw: RawOpt = False,
     json: Annotated[bool, typer.Option("--json", help="Print the gateway's JSON (for jq).")] = False,
+    request_options: RequestOpt = None,
     curl: CurlOpt = False,
     continue_: ContinueOpt = False,
     cid: CidOpt = None,
@@ -109,7 +114,8 @@ def chat(
     from lowrouter_cli import chat as jobs
 
     jobs.chat(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                             curl, no_log, continue_, cid, reasoning=reasoning), as_json=json)
+                                             curl, no_log, continue_, cid, reasoning=reasoning,
+                                             extra=request_fields(request_options)), as_json=json, raw=raw)
 
 
 @app.command()
@@ -123,8 +129,9 @@ def stream(
     provider: ProviderOpt = None,
     max_tokens: MaxTokensOpt = None,
     temperature: TemperatureOpt = None,
-    raw: Annotated[bool, typer.Option("--raw", help="Plain tokens even on a terminal (no Markdown).")] = False,
+    raw: RawOpt = False,
     json: Annotated[bool, typer.Option("--json", help="One JSON object per event, as received (JSON Lines).")] = False,
+    request_options: RequestOpt = None,
     curl: CurlOpt = False,
     continue_: ContinueOpt = False,
     cid: CidOpt = None,
@@ -139,7 +146,8 @@ def stream(
     from lowrouter_cli import chat as jobs
 
     jobs.stream(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                               curl, no_log, continue_, cid, max_time, reasoning=reasoning),
+                                               curl, no_log, continue_, cid, max_time, reasoning=reasoning,
+                                               extra=request_fields(request_options)),
                 as_json=json, raw=raw)
 
 
@@ -211,6 +219,7 @@ def run(env: Environment, argv: Optional[List[str]] = None) -> int:
         return ExitCode.USAGE
     previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     command = typer.main.get_command(app)
+    two_values(command)  # -o KEY VALUE
     try:
         result = command.main(args=argv, prog_name="lowrouter", standalone_mode=False, obj=session)
         return result if isinstance(result, int) else ExitCode.OK
@@ -262,6 +271,10 @@ def _usage_message(error: Any) -> str:
     message = error.format_message()
     context = getattr(error, "ctx", None)
     if context is not None:
+        if type(error).__name__ == "NoSuchOption" and context.info_name in ("chat", "stream"):
+            # `chat "-5 degrees"`: a prompt that starts with a dash, read as an option
+            return (f"{message}; a prompt that starts with '-' goes after '--': "
+                    f"{context.command_path} -- \"-5 degrees: is that cold?\"")
         message += f" (see '{context.command_path} --help')"
     return message
 

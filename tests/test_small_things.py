@@ -74,3 +74,44 @@ def test_ctrl_c_at_the_hidden_key_prompt_leaves_the_prompt_line_alone():
     pyte.Stream(screen).feed(output.decode())
     lines = [line.rstrip() for line in screen.display if line.strip()]
     assert lines == ["LowRouter API key (input hidden):", "lowrouter: error: interrupted"]
+
+
+def test_chat_raw_and_no_md_print_the_text_as_is_on_a_terminal(run_cli):
+    for flag in ("--raw", "--no-md"):
+        done = run_cli("chat", flag, "hi", stdout_isatty=True)
+        assert done.returncode == 0 and "**LowRouter emulator**" in done.stdout and "- Answers here" in done.stdout
+        assert "\x1b" not in done.stdout
+    assert "**" not in run_cli("chat", "hi", "--color", "never", stdout_isatty=True).stdout  # Markdown otherwise
+    assert "**LowRouter emulator**" in run_cli("stream", "--no-md", "hi", stdout_isatty=True).stdout
+
+
+def test_o_key_value_passes_any_request_field_as_json_when_it_parses(run_cli, emulator):
+    import json
+
+    for command in ("chat", "stream"):
+        done = run_cli(command, "-o", "top_p", "0.9", "-o", "stop", '["END"]', "-o", "seed", "7",
+                       "--option", "user", "alice", "-o", "response_format", '{"type": "json_object"}',
+                       "-o", "tag", "NaN", "hi")
+        assert done.returncode == 0, done.stderr
+        body = json.loads(emulator.chat_requests()[-1]["body"])
+        assert {k: body[k] for k in ("top_p", "stop", "seed", "user", "response_format", "tag")} == {
+            "top_p": 0.9, "stop": ["END"], "seed": 7, "user": "alice", "response_format": {"type": "json_object"},
+            "tag": "NaN"}
+        assert body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_o_refuses_fields_the_cli_owns_and_a_missing_value(run_cli, emulator):
+    owned = run_cli("chat", "-o", "model", "x/y", "hi")
+    assert (owned.returncode, owned.stderr) == (2, "lowrouter: error: -o model is set by -m/--model, not -o\n")
+    assert run_cli("chat", "-o", "stream", "true", "hi").returncode == 2
+    missing = run_cli("chat", "hi", "-o", "top_p")
+    assert missing.returncode == 2 and "requires 2 arguments" in missing.stderr
+    assert emulator.chat_requests() == []
+
+
+def test_a_prompt_that_starts_with_a_dash_suggests_the_double_dash(run_cli):
+    done = run_cli("chat", "-5 degrees")
+    assert done.returncode == 2
+    assert done.stderr == ("lowrouter: error: No such option: -5; a prompt that starts with '-' goes after "
+                           "'--': lowrouter chat -- \"-5 degrees: is that cold?\"\n")
+    assert run_cli("chat", "--", "-5 degrees").returncode == 0

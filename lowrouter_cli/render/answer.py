@@ -8,8 +8,12 @@ from lowrouter_cli.context import Environment
 from lowrouter_cli.render.safe_text import json_dumps, terminal_text
 
 
-def print_answer(env: Environment, text: str) -> None:
-    if env.stdout_isatty:
+def print_answer(env: Environment, text: str, *, markdown: bool = True) -> None:
+    """Markdown on a terminal (plain with --raw/--no-md, controls still shown, not obeyed); the
+    exact text in a pipe."""
+    if env.stdout_isatty and not markdown:
+        text = terminal_text(text)
+    elif env.stdout_isatty:
         from lowrouter_cli.render.console import make_console
         from lowrouter_cli.render.markdown import make_markdown
 
