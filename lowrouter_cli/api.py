@@ -30,7 +30,7 @@ from lowrouter_cli.events import (
 )
 from lowrouter_cli import jsontext
 from lowrouter_cli.sse import EventTooLarge, SSEDecoder
-from lowrouter_cli.transport import ByteStream
+from lowrouter_cli.byte_stream import ByteStream
 
 DEFAULT_MODEL = "lowrouter/auto"
 

@@ -1,0 +1,58 @@
+"""A requests adapter whose responses skip every interim 1xx response (103 Early Hints…), not only
+100 Continue as http.client does, so a gateway's hints never stand in for its answer."""
+
+from __future__ import annotations
+
+import http.client
+from typing import Any
+
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
+import urllib3.poolmanager
+
+
+class _FinalResponse(http.client.HTTPResponse):
+    """http.client skips only 100 Continue: skip every interim 1xx (103 Early Hints…) too."""
+
+    def _read_status(self) -> Any:
+        for _ in range(16):
+            version, status, reason = super()._read_status()
+            if not (100 < status < 200 and status != 101):
+                return version, status, reason
+            for _ in range(http.client._MAXHEADERS + 1):  # the interim response's headers
+                line = self.fp.readline(http.client._MAXLINE + 1)
+                if line in (b"\r\n", b"\n", b""):
+                    break
+        raise http.client.HTTPException("too many interim (1xx) responses")
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _FinalResponse
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _FinalResponse
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class FinalResponseAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _use_final_response(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: Any, **kwargs: Any) -> Any:
+        return _use_final_response(super().proxy_manager_for(proxy, **kwargs))
+
+
+def _use_final_response(manager: Any) -> Any:
+    if type(manager) in (urllib3.poolmanager.PoolManager, urllib3.poolmanager.ProxyManager):  # not SOCKS
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
