@@ -4,7 +4,7 @@ find the newest one in the ledger for `generation last`."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import RequestRejected, UsageError
