@@ -166,3 +166,72 @@ def test_thinking_status_on_a_terminal_cleared_when_content_starts(run):
 
 def test_no_status_in_a_pipe(run):
     assert run("stream", "hi [[answer:reasoning words=5]]")[2] == ""
+
+
+REASONING = reasoning_text(5)
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_reasoning_option_shows_the_text_on_stderr_in_a_pipe(run, command):
+    prompt = "hi [[answer:reasoning words=5]]"
+    code, out, err = run(command, "--reasoning", prompt)
+    assert (code, out, err) == (0, answer_for(prompt, None) + "\n", REASONING + "\n")
+
+
+def test_reasoning_text_is_dim_on_a_terminal(run):
+    code, out, err = run("stream", "--reasoning", "hi [[answer:reasoning words=5]]", tty=True)
+    assert code == 0 and err.startswith(f"\x1b[2m{REASONING}\x1b[0m\n") and "thinking" not in err
+    assert REASONING not in out
+
+
+def test_reasoning_text_never_writes_controls(run, emulator):
+    from lowrouter_cli.events import Reasoning
+    from lowrouter_cli.render.reasoning import ReasoningView
+
+    err = io.StringIO()
+    env = Environment(stderr=err, stderr_isatty=True, environ={"TERM": "xterm"})
+    view = ReasoningView(env, show_text=True)
+    view.reasoning("a\x1b]52;c;payload\x07b\x9bc")
+    view.end()
+    assert "\x1b]" not in err.getvalue() and "\x9b" not in err.getvalue() and "\x07" not in err.getvalue()
+
+
+@pytest.mark.parametrize("setting", [{"LOWROUTER_REASONING": "1"}, "config"])
+def test_reasoning_from_the_environment_or_config(run, setting):
+    environ = setting if isinstance(setting, dict) else None
+    if setting == "config":
+        assert run("config", "set", "reasoning", "true")[0] == 0
+    code, out, err = run("stream", "hi [[answer:reasoning words=5]]", environ=environ)
+    assert code == 0 and err == REASONING + "\n"
+    assert run("stream", "--no-reasoning", "hi [[answer:reasoning words=5]]", environ=environ)[2] == ""
+
+
+def test_reasoning_setting_must_be_a_boolean(run):
+    code, out, err = run("config", "set", "reasoning", "maybe")
+    assert code == 2 and "reasoning from the command line must be true or false" in err
+
+
+class Bytes:
+    def __init__(self, payloads):
+        self.chunks = [f"data: {json.dumps(p)}\n\n".encode() for p in payloads] + [b"data: [DONE]\n\n"]
+        self.headers = {}
+
+    def __iter__(self):
+        return iter(self.chunks)
+
+
+USAGE = {"prompt_tokens": 3, "completion_tokens": 5, "completion_tokens_details": {"reasoning_tokens": 2}}
+
+
+@pytest.mark.parametrize("payloads, expected", [
+    ([{"choices": [{"delta": {"content": "a"}, "finish_reason": "stop"}], "usage": USAGE}], (5, 2)),
+    ([{"choices": [{"delta": {"content": "a"}, "finish_reason": "stop"}]}, {"choices": [], "usage": USAGE}], (5, 2)),
+    ([{"choices": [{"delta": {"content": "a"}, "finish_reason": "stop"}], "usage": None}], None),
+])
+def test_usage_from_wherever_it_comes(payloads, expected):
+    from lowrouter_cli import api
+
+    stream = api.ChatStream(Bytes(payloads))
+    list(stream)
+    usage = stream.usage
+    assert (usage and (usage.completion_tokens, usage.reasoning_tokens)) == expected
