@@ -116,6 +116,13 @@ class Fault:
         return default if value is None else value.lower() in ("1", "true", "yes")
 
 
+# What a status fault says, and its error_type, unless the fault gives a message.
+STATUS_MESSAGES = {429: "Rate limit exceeded", 408: "Upstream timed out before the first byte",
+                   402: "Insufficient credits", 403: "This key may not use this model", 413: "Request too large",
+                   500: "Internal gateway error", 502: "Provider returned an invalid response",
+                   503: "Every endpoint is down", 504: "Provider timed out"}
+STATUS_TYPES = {429: "rate_limit_exceeded", 503: "provider_overloaded", 402: "insufficient_credits"}
+
 _DIRECTIVE = re.compile(r"\[\[(fault|answer):([^\]]*)\]\]")
 
 

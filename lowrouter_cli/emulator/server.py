@@ -21,10 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lowrouter_cli.emulator.answers import Generation, count_prompt_tokens, message_text, shape_answer
+from lowrouter_cli.emulator.streaming import send_stream
 from lowrouter_cli.emulator.scenarios import (
     AUTO_MODEL,
     AUTO_TARGET,
     MODELS,
+    STATUS_MESSAGES,
+    STATUS_TYPES,
     Fault,
     choose_route,
     directives,
@@ -220,7 +223,7 @@ class Handler(BaseHTTPRequestHandler):
         if stream:
             options = request.get("stream_options")
             include_usage = isinstance(options, dict) and options.get("include_usage") is True
-            self._stream(context, fault, include_usage)
+            send_stream(self, context, fault, include_usage)
         else:
             self._complete(context, fault)
 
@@ -243,14 +246,8 @@ class Handler(BaseHTTPRequestHandler):
                 retryable = fault.flag("retryable")
                 availability = {"code": "region_unavailable" if retryable else "route_unavailable",
                                 "retryable": retryable}
-            messages = {429: "Rate limit exceeded", 408: "Upstream timed out before the first byte",
-                        402: "Insufficient credits", 403: "This key may not use this model",
-                        413: "Request too large", 500: "Internal gateway error",
-                        502: "Provider returned an invalid response", 503: "Every endpoint is down",
-                        504: "Provider timed out"}
-            types = {429: "rate_limit_exceeded", 503: "provider_overloaded", 402: "insufficient_credits"}
-            self._error(status, fault.params.get("message", messages.get(status, f"Error {status}")),
-                        types.get(status, "gateway_error"), availability=availability, headers=headers,
+            self._error(status, fault.params.get("message", STATUS_MESSAGES.get(status, f"Error {status}")),
+                        STATUS_TYPES.get(status, "gateway_error"), availability=availability, headers=headers,
                         openai_shape=fault.flag("openai"))
             return True
         if name == "html":
@@ -287,88 +284,6 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._store(gen, streamed=False, cancelled=False)
         self._json(200, body, {"X-LowRouter-Generation-Id": gen.generation_id})
-
-    def _stream(self, gen: Generation, fault: Fault, include_usage: bool) -> None:
-        framing = fault.name
-        close_delimited = framing == "close_delimited"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-LowRouter-Generation-Id", gen.generation_id)
-        if close_delimited:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        else:
-            self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        newline = {"crlf": "\r\n", "cr": "\r"}.get(framing, "\n")
-        write = self._writer(chunked=not close_delimited, one_byte=framing == "onebyte",
-                             split_utf8=framing == "split_utf8")
-        delay = fault.number("chunk_delay", 0)
-        try:
-            if framing == "bom":
-                write(b"\xef\xbb\xbf")
-            write(f": LOWROUTER PROCESSING{newline}{newline}".encode())
-            if framing == "keepalive":
-                for _ in range(int(fault.number("count", 3))):
-                    self.state.stopping.wait(fault.number("interval", 0.5))
-                    write(f": keep-alive{newline}{newline}".encode())
-            after = int(fault.number("after", 3))
-            for index, chunk in enumerate(gen.chunks(with_finish=framing != "no_finish", with_usage=include_usage)):
-                if index == after + 1 and framing in ("midstream_error", "drop"):
-                    break
-                if index == after + 1 and framing == "malformed":
-                    write(MALFORMED[fault.params.get("kind", "not_json")].replace("\n", newline).encode())
-                write(_event(chunk, newline, multiline=framing == "multiline"))
-                if delay:
-                    time.sleep(delay)
-            if framing == "midstream_error":
-                error: dict[str, Any] = {
-                    "error": {"code": int(fault.params.get("code", 502)) if fault.params.get("code", "502").isdigit()
-                              else fault.params["code"],
-                              "message": fault.params.get("message", "Provider disconnected mid-stream"),
-                              "metadata": {"error_type": "provider_error"}},
-                    "lowrouter": {"generation_id": gen.generation_id},
-                }
-                if fault.flag("choices", True):
-                    error["choices"] = [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}]
-                write(_event(error, newline))
-                self._store(gen, streamed=True, cancelled=False, finish_reason="error")
-            elif framing == "drop":
-                self._store(gen, streamed=True, cancelled=True, finish_reason=None)
-                self._drop(None)
-                return
-            else:
-                write(f"data: [DONE]{newline}{newline}".encode())
-                self._store(gen, streamed=True, cancelled=False,
-                            finish_reason=None if framing == "no_finish" else gen.finish_reason)
-            if not close_delimited:
-                self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            # The client closed the connection: that cancels the generation (and its billing).
-            with self.state.lock:
-                self.state.cancelled.append(gen.generation_id)
-            self._store(gen, streamed=True, cancelled=True, finish_reason=None)
-            self.close_connection = True
-
-    def _writer(self, *, chunked: bool, one_byte: bool, split_utf8: bool):
-        def send(data: bytes) -> None:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-
-        def write(data: bytes) -> None:
-            if one_byte:
-                for i in range(len(data)):
-                    send(data[i : i + 1])
-            elif split_utf8:
-                # Cut inside the first multi-byte character, if there is one.
-                cut = next((i + 1 for i, b in enumerate(data) if b >= 0xC0), len(data) // 2)
-                send(data[:cut])
-                send(data[cut:])
-            else:
-                send(data)
-
-        return write
 
     def _store(self, gen: Generation, *, streamed: bool, cancelled: bool, finish_reason: Any = "") -> None:
         self.state.store_record(
@@ -419,24 +334,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-
-
-# Data a gateway should never send: `[[fault:malformed kind=K after=N]]` slips one in after N chunks.
-MALFORMED = {
-    "not_json": 'data: {"choices": [{"delta": {"content": " lost"\n\n',
-    "not_object": "data: [1, 2, 3]\n\n",
-    "choices": 'data: {"choices": {"0": {"delta": {"content": " lost"}}}}\n\n',
-    "content": 'data: {"choices": [{"index": 0, "delta": {"content": 42}, "finish_reason": null}]}\n\n',
-}
-
-
-def _event(payload: Any, newline: str, multiline: bool = False) -> bytes:
-    text = json.dumps(payload, ensure_ascii=False)
-    if multiline and "," in text:
-        # The same JSON over two data: lines; the decoder joins them with "\n", which JSON allows.
-        head, tail = text.split(",", 1)
-        text = f"{head},{newline}data: {tail}"
-    return f"data: {text}{newline}{newline}".encode("utf-8")
 
 
 class EmulatorServer(ThreadingHTTPServer):
