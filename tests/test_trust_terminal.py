@@ -142,3 +142,10 @@ def test_json_output_escapes_every_control_and_stays_valid(gateway):
     assert "".join(json.loads(line)["choices"][0]["delta"].get("content", "") for line in lines) == PAYLOAD
     for text in [chat, *lines]:
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text), text  # \n only between lines
+
+
+def test_curl_escapes_a_prompts_controls(gateway):
+    environ = cli_environ(gateway.base_url, TEST_KEY, None)
+    result = run_in_process(["chat", "--curl"], input="diff \x9b2J \x1b]0;t\x07 done\n", environ=environ)
+    assert result.returncode == 0 and "\\u009b2J \\u001b]0;t\\u0007 done" in result.stdout
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", result.stdout)
