@@ -79,3 +79,18 @@ def test_a_symlink_at_the_ledger_path_is_never_followed(folders, emulator, tmp_p
     listing = run_in_process(["generation", "--list"], environ=environ)
     assert listing.returncode != 0 and f"{data / 'ledger.db'} is a symbolic link" in listing.stderr
     assert target.read_text() == "precious\n"
+
+
+def test_a_key_with_controls_is_never_stored_or_shown(folders):
+    config, _ = folders
+    for key in ("sk-lr-abc\x1b]0;t\x07defghijk", "sk-lr-abc\x9bdefghijklmn"):
+        result = run_in_process(["auth", "login", "--no-verify"], input=key + "\n",
+                                environ=cli_environ(None, None, None))
+        assert result.returncode == 2 and "control" in result.stderr
+        assert "abc" not in result.stderr and "defghijk" not in result.stderr
+        assert not (config / "key").exists()
+    (config / "key").write_text("sk-lr-first\nsecond-line-of-key\n")
+    (config / "key").chmod(0o600)
+    result = run(["chat", "hi"], "http://127.0.0.1:9/api/v1")
+    assert result.returncode == 2 and str(config / "key") in result.stderr
+    assert "first" not in result.stderr and "second-line" not in result.stderr

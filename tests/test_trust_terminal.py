@@ -116,6 +116,10 @@ def test_generation_list_replays_a_hostile_ledger_safely(gateway):
     code, screen = on_pty(gateway, "generation", "--list")
     assert code == 0
     assert_safe(screen, shown=("\\x1b]52;c;SGVsbG8=\\x07", "\\x9b31m"))
+    for argv in (["logs"], ["logs", "-r"]):  # the ledger's rows and the answer it stored
+        code, screen = on_pty(gateway, *argv)
+        assert code == 0 and "\\x1b]52;c;SGVsbG8=\\x07" in screen, screen
+        assert_safe(screen, shown=())
     piped = run_in_process(["generation", "--list"], environ=environ)
     rows = piped.stdout.splitlines()
     assert len(rows) == 2 and rows[1].count("\t") == rows[0].count("\t"), rows
