@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stream_bench import KEY, EmulatorProcess, measured  # noqa: E402
+from harness import measure  # noqa: E402
+from stream_bench import KEY, EmulatorProcess  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +37,8 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, tree in trees.items():
                 env = dict(base, PYTHONPATH=str(tree))
-                runs[name].append(measured([sys.executable, "-m", "lowrouter_cli", "stream", prompt], env))
+                run = measure([sys.executable, "-m", "lowrouter_cli", "stream", prompt], env)
+                runs[name].append((run.wall, run.cpu, run.peak_mib, run.output_bytes))
     print(f"piped `lowrouter stream`, {args.words} words, medians of {args.repeat} alternating runs\n")
     print(f"{'tree':8} {'wall s':>8} {'CPU s':>8} {'bytes':>10}")
     medians = {}

@@ -51,13 +51,13 @@ def rich_render_once(text, repeat):
 
 
 def read_path_cost(emulator, words, repeat):
-    """CPU per event of the read loop alone, in this process: urllib3's public read1 with blocks
-    (transport.ByteStream, what lowrouter runs) against http.client's read1 reached through
+    """CPU per event of the read loop alone, in this process: urllib3's public reads in blocks
+    (byte_stream.ByteStream, what lowrouter runs) against http.client's read1 reached through
     urllib3's private `_fp` (what it ran before), both feeding the SSE decoder."""
     import requests
 
     from lowrouter_cli.sse import SSEDecoder
-    from lowrouter_cli.transport import ByteStream
+    from lowrouter_cli.byte_stream import ByteStream
 
     body = {"model": "lowrouter/auto", "stream": True,
             "messages": [{"role": "user", "content": f"[[answer:long words={words}]]"}]}

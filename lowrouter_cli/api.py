@@ -184,7 +184,9 @@ class ChatStream:
         extras = payload.get("lowrouter")
         if isinstance(extras, dict) and extras.get("generation_id") != self.generation_id:
             self.generation_id = _generation_id(payload) or self.generation_id
-        if "model" in payload or "provider" in payload or (isinstance(extras, dict) and "routed" in extras):
+        # A chunk repeating the model already known (OpenAI sends it on every chunk) changes nothing.
+        if "provider" in payload or (isinstance(extras, dict) and "routed" in extras) or (
+                "model" in payload and payload["model"] != self.routed.model):
             routed = _routed(payload)
             self.routed = Routed(
                 routed.model or self.routed.model,

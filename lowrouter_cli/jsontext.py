@@ -8,6 +8,7 @@ be printed or written has its lone UTF-16 surrogates replaced by U+FFFD.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -44,10 +45,17 @@ def _no_constant(name: str) -> None:
 def loads(raw: bytes | str) -> Any:
     """The JSON value, or raise ValueError when it is not JSON we can hold."""
     try:
+        if isinstance(raw, str):  # a stream's every event: one decoder, not one per call
+            return _decoder().decode(raw)
         return json.loads(raw, parse_int=_bounded_int, parse_float=_bounded_float,
                           parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant)
 
 
 def loads_or_none(raw: bytes | str) -> Any:
