@@ -1,5 +1,6 @@
 """A requests adapter whose responses skip every interim 1xx response (103 Early Hints…), not only
-100 Continue as http.client does, so a gateway's hints never stand in for its answer."""
+100 Continue as http.client does, so a gateway's hints never stand in for its answer; and whose
+header block must end in a blank line, never in the connection closing."""
 
 from __future__ import annotations
 
@@ -12,8 +13,36 @@ import urllib3.connectionpool
 import urllib3.poolmanager
 
 
+class _HeaderLines:
+    """The socket file while the status line and headers are read: notes an end of file, which
+    http.client would take for the end of the headers."""
+
+    def __init__(self, fp: Any) -> None:
+        self.fp, self.ended = fp, False
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self.fp.readline(limit)
+        self.ended = self.ended or not line.endswith(b"\n")
+        return line
+
+    def __getattr__(self, name: str) -> Any:  # close() and the rest, as the file has them
+        return getattr(self.fp, name)
+
+
 class _FinalResponse(http.client.HTTPResponse):
-    """http.client skips only 100 Continue: skip every interim 1xx (103 Early Hints…) too."""
+    """http.client skips only 100 Continue: skip every interim 1xx (103 Early Hints…) too. And a
+    header block cut short by the connection closing is no response at all."""
+
+    def begin(self) -> None:
+        original, self.fp = self.fp, _HeaderLines(self.fp)
+        lines = self.fp
+        try:
+            super().begin()
+        finally:
+            if self.fp is lines:  # not if http.client closed it (self.fp is None then)
+                self.fp = original
+        if lines.ended:
+            raise http.client.RemoteDisconnected("the connection closed inside the response headers")
 
     def _read_status(self) -> Any:
         for _ in range(16):

@@ -147,3 +147,11 @@ def test_max_time_stops_an_endless_stream_and_keeps_the_text(tmp_path):
                               "(generation gen-1)\n")
         assert out.stdout.startswith("tick tick ") and set(out.stdout.split()) == {"tick"}
         assert elapsed < 3
+
+
+def test_a_header_block_cut_by_the_connection_closing_is_no_answer(tmp_path):
+    with HostileGateway(lambda x: x.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Le")) as gw:
+        for command in ("chat", "stream"):
+            out = run_cli(tmp_path, gw.base_url, command, "hi")
+            assert (command, out.code, out.stdout, out.stderr.splitlines()[-1]) == (
+                command, 8, "", "lowrouter: error: 127.0.0.1 closed the connection without answering")
