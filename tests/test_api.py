@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from lowrouter_cli import api
-from lowrouter_cli.errors import GatewayError, LowRouterError, RateLimited, TruncatedAnswer
+from lowrouter_cli.errors import GatewayError, RateLimited, TruncatedAnswer
 from lowrouter_cli.client import Client
 from lowrouter_cli import events
 from lowrouter_cli.events import Content
@@ -100,32 +100,129 @@ def test_stream_error_chunk_is_yielded_then_raised():
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(-1e6, 1e6, allow_nan=False)
+    | st.text(max_size=8) | st.sampled_from([429, "429", "rate_limit_exceeded", "error", "stop"]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(
         st.sampled_from(["choices", "delta", "content", "error", "code", "message", "usage", "lowrouter",
                          "generation_id", "finish_reason", "cost", "routed", "metadata", "availability"]),
         children, max_size=4),
     max_leaves=20)
+# Chunks shaped like the real thing, so that text, finishes and errors all occur often.
+errors = st.sampled_from([None, False, True, {"code": 429, "message": "slow"}, {"code": "429"}, {"code": "²"},
+                          {"code": "rate_limit_exceeded"}, {"code": 502, "message": "upstream"}, "boom"])
+contents = st.one_of(st.text(max_size=5), st.none(), st.integers())
+chunks = st.fixed_dictionaries(
+    {"choices": st.lists(st.fixed_dictionaries({
+        "delta": st.fixed_dictionaries({"content": contents}),
+        "finish_reason": st.sampled_from([None, "", "stop", "length", "error"]),
+        "error": errors}), max_size=1)},
+    optional={"error": errors})
+answers = st.fixed_dictionaries(
+    {"choices": st.lists(st.fixed_dictionaries({
+        "message": st.one_of(st.fixed_dictionaries({"content": contents}), st.just({})),
+        "finish_reason": st.sampled_from([None, "stop", "error"]),
+        "error": errors}), max_size=2)},
+    optional={"error": errors})
+
+
+class Malformed(Exception):
+    """The oracle's word for data the api must report as malformed (a GatewayError)."""
+
+
+def first_choice(payload):
+    choices = payload.get("choices")
+    if choices is not None and not isinstance(choices, list):
+        raise Malformed
+    return choices[0] if choices and isinstance(choices[0], dict) else None
+
+
+def failure_for(error):
+    """The class an error object in a 200 body must raise: 429 (however spelt) or exit 7."""
+    code = error.get("code") if isinstance(error, dict) else None
+    as_int = code if type(code) is int else int(code) if isinstance(code, str) and code.isascii() \
+        and code.isdigit() else None
+    return RateLimited if as_int == 429 or code == "rate_limit_exceeded" else GatewayError
+
+
+def chunk_outcome(payload):
+    """The oracle for one chunk: (its text, whether it finishes the answer, the error it raises)."""
+    if not isinstance(payload, dict):
+        return "", False, GatewayError
+    try:
+        choice = first_choice(payload)
+        delta = choice.get("delta") if choice else None
+        content = delta.get("content") if isinstance(delta, dict) else None
+        if content is not None and not isinstance(content, str):
+            raise Malformed
+    except Malformed:
+        return "", False, GatewayError
+    finish = choice.get("finish_reason") if choice else None
+    error = None
+    if payload.get("error") not in (None, False):
+        error = failure_for(payload["error"])
+    elif finish == "error":
+        error = failure_for(choice.get("error"))
+    return content or "", isinstance(finish, str) and finish != "", error
+
+
+def expected_stream(payloads):
+    """The oracle: the texts yielded, and the error raised at the end (None for a whole answer)."""
+    texts, finished = [], False
+    for payload in payloads:
+        text, finishes, error = chunk_outcome(payload)
+        texts += [text] if text else []
+        finished = finished or finishes
+        if error:
+            return texts, error
+    return texts, (None if finished else TruncatedAnswer)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(json_values, max_size=6))
-def test_random_json_chunks_end_in_text_or_our_error(payloads):
+@given(st.lists(st.one_of(json_values, chunks), max_size=6))
+def test_random_json_chunks_give_their_text_then_the_right_error(payloads):
     stream = api.ChatStream(FakeBytes(sse(*[json.dumps(p) for p in payloads])))
+    texts, failure = expected_stream(payloads)
+    seen = []
+    if failure is None:
+        seen = [event.text for event in stream if type(event) is Content]
+    else:
+        with pytest.raises(failure) as raised:
+            for event in stream:
+                assert type(event) in EVENT_TYPES
+                if type(event) is Content:
+                    seen.append(event.text)
+        assert type(raised.value) is failure  # not a subclass standing in for it
+    assert seen == texts
+
+
+def expected_answer(body):
+    """The oracle: the answer's text, or the error class parse_completion must raise."""
+    if isinstance(body, dict) and body.get("error") not in (None, False):
+        return failure_for(body["error"])
     try:
-        for item in stream:
-            assert type(item) in EVENT_TYPES and (type(item) is not Content or isinstance(item.text, str))
-    except LowRouterError:
-        pass
+        choice = first_choice(body) if isinstance(body, dict) else None
+    except Malformed:
+        return GatewayError
+    if choice is None:
+        return GatewayError
+    if choice.get("finish_reason") == "error":
+        return failure_for(choice.get("error"))
+    message = choice.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("content", 0), (str, type(None))):
+        return GatewayError
+    return message["content"] or ""
 
 
 @settings(max_examples=300, deadline=None)
-@given(json_values)
-def test_random_json_answers_end_in_a_result_or_our_error(body):
-    try:
-        assert isinstance(api.parse_completion(body).text, str)
-    except LowRouterError:
-        pass
+@given(st.one_of(json_values, answers))
+def test_random_json_answers_give_their_text_or_the_right_error(body):
+    expected = expected_answer(body)
+    if isinstance(expected, str):
+        assert api.parse_completion(body).text == expected
+    else:
+        with pytest.raises(expected) as raised:
+            api.parse_completion(body)
+        assert type(raised.value) is expected
 
 
 def test_complete_against_the_emulator(emulator):
