@@ -1,4 +1,5 @@
 import io
+import re
 
 from rich.console import Console
 
@@ -70,8 +71,13 @@ def test_finished_blocks_are_printed_while_streaming():
     live = LiveMarkdown(out, iter(range(1000)).__next__, show_tail=False)
     live.write("First paragraph.\n\n- a\n- b\n- c")
     live.write("\n")
+    items = lambda text: re.findall(r"• \x1b\[0m(\w)", text)  # noqa: E731 - the bullets' letters
     printed = out.file.getvalue()
-    assert "First paragraph." in printed and "a" in printed and "c" not in printed.split("b")[-1]
+    assert printed.startswith("First paragraph.") and items(printed) == ["a", "b"]  # "c" may still grow
+    live.write("d")
+    assert out.file.getvalue() == printed  # the unfinished item stays out of the scrollback
+    live.finish()
+    assert items(out.file.getvalue()) == ["a", "b", "c"] and "• \x1b[0mc d " in out.file.getvalue()
 
 
 def test_refreshes_are_throttled_to_the_frame_rate():

@@ -1,4 +1,6 @@
 import email.utils
+import socket
+import threading
 
 import pytest
 
@@ -24,7 +26,8 @@ def test_parse_retry_after_seconds_date_and_cap():
     assert parse_retry_after("2", now) == 2
     assert parse_retry_after("0.5", now) == 0.5
     assert parse_retry_after("600", now) == MAX_RETRY_AFTER
-    assert parse_retry_after(email.utils.formatdate(now + 3, usegmt=True), now) == pytest.approx(3, abs=1)
+    assert parse_retry_after(email.utils.formatdate(now + 3, usegmt=True), now) == 3
+    assert parse_retry_after(email.utils.formatdate(now + 3, usegmt=True), now + 0.25) == 2.75
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now) == 0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after("", now) is None
@@ -137,17 +140,55 @@ def test_openai_error_shape_and_html_page(emulator):
         transport.post_json("chat/completions", BODY)
 
 
-def test_connection_refused_is_retried_then_network_error(emulator):
-    transport = Transport("http://127.0.0.1:9/api/v1", TEST_KEY, sleep=lambda s: None, announce=lambda m: None)
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_connection_refused_is_retried_twice_with_backoff_then_network_error():
+    sleeps, notices = [], []
+    transport = Transport(f"http://127.0.0.1:{closed_port()}/api/v1", TEST_KEY, sleep=sleeps.append,
+                          announce=notices.append, jitter=lambda: 0.0)
     with pytest.raises(NetworkError, match="cannot connect"):
         transport.get_json("models")
+    assert sleeps == [0.5, 1.0]
+    assert [n.split(", retrying")[1] for n in notices] == [" in 0.5 s (1/2)", " in 1 s (2/2)"]
 
 
-def test_stream_yields_bytes_as_they_come(emulator):
-    transport, _, _ = make(emulator)
+class HeldStream:
+    """A gateway that sends the stream's first event, then holds the rest until released."""
+
+    HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+
+    def __init__(self, first: bytes, rest: bytes):
+        self.first, self.rest, self.release = first, rest, threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api/v1"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        connection, _ = self.listener.accept()
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65536)
+            connection.sendall(self.HEAD + self.first)
+            self.release.wait(10)
+            connection.sendall(self.rest)
+
+
+def test_stream_yields_bytes_as_they_come():
+    first, rest = b'data: {"n": 1}\n\n', b'data: {"n": 2}\n\ndata: [DONE]\n\n'
+    server = HeldStream(first, rest)
+    transport = Transport(server.base_url, TEST_KEY, timeout=5)
     stream = transport.open_stream("chat/completions", dict(BODY, stream=True))
-    data = b"".join(stream)
-    assert data.endswith(b"data: [DONE]\n\n") and stream.bytes_received == len(data)
+    blocks = iter(stream)
+    assert next(blocks) == first  # while the gateway still holds the rest back
+    server.release.set()
+    assert b"".join(blocks) == rest and stream.bytes_received == len(first + rest)
 
 
 def test_json_where_a_stream_was_asked_for_is_a_gateway_error(emulator):
