@@ -175,6 +175,10 @@ class HeldStream:
             request = b""
             while b"\r\n\r\n" not in request:
                 request += connection.recv(65536)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(body) < length:  # all of it: closing with unread bytes would send a reset
+                body += connection.recv(65536)
             connection.sendall(self.HEAD + self.first)
             self.release.wait(10)
             connection.sendall(self.rest)
