@@ -110,7 +110,7 @@ class Transport:
             check_key_destination(origin)
         # Every request goes to this origin (redirects elsewhere are refused): one proxy decision.
         self.proxy, self.proxy_variable = choose_proxy(origin, self.environ)
-        if self.proxy and self.api_key and origin.scheme == "http" and not self.proxy.startswith("https:"):
+        if self.proxy and self.api_key and origin.scheme == "http":  # a proxy would read the key
             raise UsageError(f"refusing to send the API key in clear text through the proxy "
                              f"{shown_proxy(self.proxy)} ({self.proxy_variable})")
 
