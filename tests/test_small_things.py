@@ -115,3 +115,18 @@ def test_a_prompt_that_starts_with_a_dash_suggests_the_double_dash(run_cli):
     assert done.stderr == ("lowrouter: error: No such option: -5; a prompt that starts with '-' goes after "
                            "'--': lowrouter chat -- \"-5 degrees: is that cold?\"\n")
     assert run_cli("chat", "--", "-5 degrees").returncode == 0
+
+
+def test_config_list_help_describes_its_own_json(run_cli):
+    shown = run_cli("config", "list", "--help").stdout
+    assert "--json" in shown and "Print the values as JSON" in shown and "gateway" not in shown
+
+
+def test_footer_at_100_columns_keeps_the_generation_id_whole_on_a_real_terminal(emulator):
+    from terminal_screen import capture
+
+    shown = capture(emulator.base_url, "stream", "hi", columns=100)
+    assert shown.code == 0
+    footer = [line for line in shown.lines if "gen-" in line]
+    assert len(footer) == 1 and footer[0].startswith("gen-") and len(footer[0].split()[0]) == 28
+    assert shown.lines[shown.lines.index(footer[0]) - 1].startswith("openai/gpt-4o-mini · openai/eu-west · ")
