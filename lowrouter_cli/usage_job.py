@@ -18,7 +18,7 @@ DEFAULT_SINCE = "7d"
 
 @dataclass
 class Fetched:
-    records: dict[str, Any]  # generation id -> record
+    records: dict[str, Any]  # generation id -> GenerationRecord
     not_ready: int = 0  # 404: the record is not readable yet (pending)
     failed: int = 0  # any other failure (counted as pending too)
     reason: str | None = None  # the first failure's message
@@ -50,7 +50,8 @@ def run_usage(invocation: Invocation, *, since: str | None, until: str | None, b
             if missing:
                 fetched = fetch_records(invocation, missing)
                 for generation_id, record in fetched.records.items():
-                    opened.store_record(generation_id, record)
+                    if isinstance(record.raw, dict):  # a record that is not an object stays pending
+                        opened.store_record(generation_id, record.raw)
                 _report_gaps(invocation, fetched)
         rows = opened.select(" AND ".join(where), parameters, order="time, id")
     if csv:

@@ -129,11 +129,11 @@ def test_the_terminal_table_has_a_full_bar_for_the_dearest_group(runner):
                                     time="2026-11-20T10:00:00.000000Z"), print)
 
     result = runner("usage", "--by", "model", "--since", "2026-11-01", "--offline", "--color", "never",
-                    tty=True)
+                    tty=True, COLUMNS="100")
 
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    assert "█" * 12 in lines["b/dear"] and "█" * 13 not in lines["b/dear"]
-    assert "███" in lines["a/cheap"] and "████" not in lines["a/cheap"]
+    assert "█" * 8 in lines["b/dear"] and "█" * 9 not in lines["b/dear"]
+    assert "██" in lines["a/cheap"] and "███" not in lines["a/cheap"]  # a quarter of the dearest
     assert "$1.25" in lines["Total"]
     assert "\x1b" not in result.stdout
 
@@ -177,7 +177,7 @@ def test_records_are_fetched_eight_at_a_time(fake_env, monkeypatch):
             barrier.wait()
             with lock:
                 active[0] -= 1
-            return {"id": generation_id}
+            return type("Record", (), {"raw": {"id": generation_id}})()
 
         def close(self):
             pass

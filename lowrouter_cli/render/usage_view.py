@@ -11,7 +11,7 @@ from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy
 from lowrouter_cli.render.safe_text import field_text, json_dumps
 from lowrouter_cli.usage import FIELDS, Report, Totals
 
-BAR_WIDTH = 12
+BAR_WIDTH = 8
 TOTAL_KEY = "total"
 # CodeCarbon's emissions.csv header (codecarbon/output_methods/emissions_data.py), in its order; the
 # columns we can't know (machine power, GPU) stay empty.
@@ -43,37 +43,33 @@ def _tsv(env: Environment, report: Report) -> None:
 
 
 def _table(env: Environment, report: Report) -> None:
-    from rich.table import Table
+    """One line per group and a total, fitted to the terminal: the bars and the less telling
+    columns give way on a narrow screen, the group's key and its cost never."""
+    from lowrouter_cli.render.fit import Cell, Column, print_fitted
 
-    from lowrouter_cli.render.console import make_console
-    from lowrouter_cli.render.safe_text import rich_text
-
-    most_cost = max((t.cost for _, t in report.groups), default=0)
-    most_co2e = max((t.co2e_g or 0 for _, t in report.groups), default=0)
-    span = f"since {report.since[:16].replace('T', ' ')} UTC" + (
-        f" until {report.until[:16].replace('T', ' ')} UTC" if report.until else "")
-    table = Table(title=f"usage by {report.by}, {span}", title_justify="left", header_style="bold",
-                  show_footer=bool(report.groups), box=None, pad_edge=False)
-    table.add_column(report.by.capitalize(), footer="Total", no_wrap=True)
-    table.add_column("Req", justify="right", footer=str(report.totals.requests))
-    table.add_column("Tokens in→out", justify="right", footer=_tokens(report.totals), no_wrap=True)
-    table.add_column("Cost", justify="right", footer=format_cost(report.totals.cost), no_wrap=True)
-    table.add_column("", no_wrap=True, style="green")
-    table.add_column("CO2e", justify="right", footer=_co2e(report.totals), no_wrap=True)
-    table.add_column("", no_wrap=True, style="magenta")
-    table.add_column("Energy", justify="right", footer=_energy(report.totals), no_wrap=True)
-    table.add_column("g/kWh", justify="right", footer=_intensity(report.totals))
-    table.add_column("p50/p95", justify="right", footer=_latency(report.totals), no_wrap=True)
-    table.add_column("Notes", footer=_notes(report.totals))
-    for key, totals in report.groups:
-        table.add_row(rich_text(key, one_line=True), str(totals.requests), _tokens(totals), format_cost(totals.cost),
-                      bar(totals.cost, most_cost), _co2e(totals), bar(totals.co2e_g or 0, most_co2e),
-                      _energy(totals), _intensity(totals), _latency(totals), _notes(totals))
-    console = make_console(env)
+    span = f"since {_minute(report.since)}" + (f" until {_minute(report.until)}" if report.until else "")
     if not report.groups:
-        console.print(f"No exchanges {span}.")
+        env.stdout.write(f"No exchanges {span} UTC.\n")
         return
-    console.print(table)
+    most_cost = max(t.cost for _, t in report.groups)
+    most_co2e = max(t.co2e_g or 0 for _, t in report.groups)
+    env.stdout.write(f"Usage by {report.by}, {span} UTC\n")
+    columns = [Column(report.by.capitalize()), Column("Req", "right"), Column("Tokens in→out", "right", drop=5),
+               Column("Cost", "right"), Column("", drop=3, stacked=False), Column("CO2e", "right", drop=2),
+               Column("", drop=4, stacked=False), Column("Energy", "right", drop=6),
+               Column("g/kWh", "right", drop=8), Column("p50/p95", "right", drop=7), Column("Notes", drop=9)]
+    rows = [[key, str(t.requests), _tokens(t), format_cost(t.cost), Cell(bar(t.cost, most_cost), "green"),
+             _co2e(t), Cell(bar(t.co2e_g or 0, most_co2e), "magenta"), _energy(t), _intensity(t), _latency(t),
+             _notes(t)] for key, t in report.groups]
+    t = report.totals
+    rows.append([Cell("Total", "bold"), Cell(str(t.requests), "bold"), Cell(_tokens(t), "bold"),
+                 Cell(format_cost(t.cost), "bold"), "", Cell(_co2e(t), "bold"), "", Cell(_energy(t), "bold"),
+                 Cell(_intensity(t), "bold"), Cell(_latency(t), "bold"), Cell(_notes(t), "bold")])
+    print_fitted(env, columns, rows)
+
+
+def _minute(moment: str) -> str:
+    return moment[:16].replace("T", " ")
 
 
 def bar(value: Any, most: Any, width: int = BAR_WIDTH) -> str:
@@ -106,11 +102,9 @@ def _intensity(totals: Totals) -> str:
 def _latency(totals: Totals) -> str:
     values = totals.as_dict()
     p50, p95 = values["latency_p50_ms"], values["latency_p95_ms"]
-    return "" if p50 is None else f"{_seconds(p50)}/{_seconds(p95)}"
-
-
-def _seconds(ms: int) -> str:
-    return f"{ms} ms" if ms < 1000 else f"{plain(ms / 1000)} s"
+    if p50 is None:
+        return ""
+    return f"{p50}/{p95} ms" if p95 < 1000 else f"{plain(p50 / 1000)}/{plain(p95 / 1000)} s"
 
 
 def _notes(totals: Totals) -> str:
