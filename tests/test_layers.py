@@ -21,7 +21,7 @@ LAYERS = {
     "support": {"invocation", "exchange", "recording", "conversation", "generations", "prompt", "curl",
                 "route_help"},
     "records": {"client", "api", "events", "records", "shapes", "catalog", "store", "settings", "completion",
-                "ledger", "ledger_*"},
+                "ledger", "ledger_*", "usage"},
     "render": {"render", "render.*"},
     "wire": {"transport", "byte_stream", "http_adapter", "http_failures", "retry", "sse", "urls", "decoding",
              "deadline", "jsontext"},
