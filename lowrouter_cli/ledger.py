@@ -286,11 +286,33 @@ def open_ledger(env: Environment, *, create: bool = True) -> Ledger | None:
 
 
 def _configure(ledger: Ledger) -> None:
-    mode = ledger.execute("PRAGMA journal_mode").fetchone()[0]
-    if str(mode).lower() != "wal":
-        ledger.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(ledger)
     ledger.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a crash of ours, fast
     ledger.execute("PRAGMA secure_delete = ON")  # `logs rm` overwrites what it removes
+
+
+def _switch_to_wal(ledger: Ledger) -> None:
+    """WAL mode, once per file. Switching takes an exclusive lock and SQLite answers "locked" at
+    once, without its busy handler, while another run has the new file open: so try again, briefly,
+    until the switch is done (by us or by that other run) or BUSY_TIMEOUT has passed."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    delay = 0.001
+    while True:
+        try:
+            mode = ledger.connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() == "wal":
+                return
+            if str(ledger.connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal":
+                return
+            if time.monotonic() + delay > deadline:
+                return  # a file system without WAL: the rollback journal works too, only slower
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                raise ledger._error(error) from None
+        time.sleep(delay)  # a lock held for a millisecond or two by another run: no clock to inject here
+            delay = min(delay * 2, 0.05)
 
 
 # -- recording, the one call every exchange makes ------------------------------------------------------
