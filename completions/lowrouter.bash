@@ -22,6 +22,7 @@ _lowrouter() {
             "/logs") path="${path:+$path }$word" ;;
             "/models") path="${path:+$path }$word" ;;
             "/stream") path="${path:+$path }$word" ;;
+            "/usage") path="${path:+$path }$word" ;;
             "auth/login") path="${path:+$path }$word" ;;
             "auth/logout") path="${path:+$path }$word" ;;
             "auth/status") path="${path:+$path }$word" ;;
@@ -41,12 +42,13 @@ _lowrouter() {
     local reply=""
     case "$prev" in
         -m|--model) reply="$(lowrouter __complete-models 2>/dev/null)" ;;
+        --by) reply="day week month model provider region" ;;
         --color) reply="auto always never" ;;
         --sort) reply="price context name" ;;
-        --base-url|--cid|--limit|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) COMPREPLY=(); return ;;
+        --base-url|--cid|--csv|--limit|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) COMPREPLY=(); return ;;
         *)
             case "$path" in
-                "") [[ $cur == -* ]] && reply="--version --base-url --timeout -v --verbose --color -h --help" || reply="auth chat config generation logs models stream" ;;
+                "") [[ $cur == -* ]] && reply="--version --base-url --timeout -v --verbose --color -h --help" || reply="auth chat config generation logs models stream usage" ;;
                 "auth") [[ $cur == -* ]] && reply="-h --help" || reply="login logout status" ;;
                 "auth login") [[ $cur == -* ]] && reply="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "auth logout") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
@@ -68,6 +70,7 @@ _lowrouter() {
                 "logs status") [[ $cur == -* ]] && reply="--json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "models") [[ $cur == -* ]] && reply="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "stream") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
+                "usage") [[ $cur == -* ]] && reply="--since --until --by --offline --json --csv --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
             esac ;;
     esac
     COMPREPLY=($(compgen -W "$reply" -- "$cur"))

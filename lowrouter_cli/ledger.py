@@ -308,11 +308,11 @@ def _switch_to_wal(ledger: Ledger) -> None:
                 return
             if time.monotonic() + delay > deadline:
                 return  # a file system without WAL: the rollback journal works too, only slower
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:  # "file is not a database" too: one line, never a traceback
             if "locked" not in str(error) or time.monotonic() + delay > deadline:
                 raise ledger._error(error) from None
         time.sleep(delay)  # a lock held for a millisecond or two by another run: no clock to inject here
-            delay = min(delay * 2, 0.05)
+        delay = min(delay * 2, 0.05)
 
 
 # -- recording, the one call every exchange makes ------------------------------------------------------
