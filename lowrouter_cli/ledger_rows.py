@@ -83,9 +83,10 @@ def outcome_of(error: BaseException | None) -> str:
         return "ok"
     from lowrouter_cli import errors
 
-    for kind, word in ((errors.Interrupted, "cancelled"), (KeyboardInterrupt, "cancelled"),
+    error = errors.translated(error)  # Ctrl-C and a closed stdout, as ours
+    for kind, word in ((errors.Interrupted, "cancelled"),
                        (errors.Terminated, "terminated"), (errors.OutputClosed, "output_closed"),
-                       (BrokenPipeError, "output_closed"), (errors.AuthError, "auth_failed"),
+                       (errors.AuthError, "auth_failed"),
                        (errors.RequestRejected, "rejected"), (errors.RateLimited, "rate_limited"),
                        (errors.RouteUnavailable, "route_unavailable"), (errors.GatewayError, "gateway_error"),
                        (errors.TruncatedAnswer, "truncated"), (errors.NetworkError, "network_error"),

@@ -9,15 +9,14 @@ from lowrouter_cli.context import Environment
 
 
 def exit_code_of(error: BaseException | None) -> int:
-    from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed
+    from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, translated
 
     if error is None:
         return 0
-    if isinstance(error, (OutputClosed, BrokenPipeError)):
+    error = translated(error)
+    if isinstance(error, OutputClosed):
         return int(ExitCode.OUTPUT_CLOSED)
-    if isinstance(error, KeyboardInterrupt):
-        return int(ExitCode.INTERRUPTED)
-    return int(error.exit_code) if isinstance(error, LowRouterError) else 1
+    return int(error.exit_code) if isinstance(error, LowRouterError) else int(ExitCode.UNEXPECTED)
 
 
 def _ms(start: float | None, end: float | None) -> int | None:

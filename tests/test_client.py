@@ -124,3 +124,16 @@ def test_an_environment_without_folders_writes_nothing_in_the_working_directory(
     assert run(env, ["chat", "hi"]) == ExitCode.OK
     assert run(env, ["models"]) == ExitCode.OK
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_and_a_closed_stdout_are_translated_by_one_function():
+    from lowrouter_cli.errors import Interrupted, OutputClosed, translated
+    from lowrouter_cli.ledger_rows import outcome_of
+    from lowrouter_cli.recording import exit_code_of
+
+    assert type(translated(KeyboardInterrupt())) is Interrupted and type(translated(BrokenPipeError())) is OutputClosed
+    bug = ValueError("x")
+    assert translated(bug) is bug
+    assert [outcome_of(e) for e in (KeyboardInterrupt(), BrokenPipeError(), bug)] == ["cancelled", "output_closed",
+                                                                                     "error"]
+    assert [exit_code_of(e) for e in (KeyboardInterrupt(), BrokenPipeError(), bug, None)] == [130, 141, 1, 0]
