@@ -37,15 +37,16 @@ def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
             return raw.decode("utf-8").split("\n")[:-1] if len(raw) <= MAX_IDS_BYTES else []
     except (OSError, UnicodeDecodeError):
         pass
-    from lowrouter_cli.jsontext import MAX_JSON_BYTES
+    from lowrouter_cli.jsontext import MAX_JSON_BYTES, TooLarge, check_count
 
     try:
         with open(cache_file, "rb") as handle:
-            raw = handle.read(MAX_JSON_BYTES + 1)  # the cap the cache was written under
+            raw = handle.read(MAX_JSON_BYTES + 1)  # the caps the cache was written under
         if len(raw) > MAX_JSON_BYTES:
             return []
+        check_count(raw)
         return model_ids_of(json.loads(raw)["body"])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, TooLarge):
         return []
 
 

@@ -24,8 +24,24 @@ MAX_INT_DIGITS = 40
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+MAX_JSON_CONTAINERS = 200_000  # objects and arrays in one document
+MAX_JSON_ITEMS = 1_000_000  # separated values (commas) in one document
+
+
 class TooLarge(GatewayError):
     """More data than a cap allows: the message names the cap."""
+
+
+def check_count(raw: bytes | str) -> None:
+    """Bytes are not memory: 32 MiB of `[{},{},…]` parse into 5 million dicts (over 500 MiB).
+    Past 1 MiB, count the brackets and commas (a C-speed scan; those inside strings count too,
+    which only errs on the safe side) and refuse what would not fit in memory."""
+    if len(raw) <= MiB:
+        return
+    brace, bracket, comma = ("{", "[", ",") if isinstance(raw, str) else (b"{", b"[", b",")
+    if raw.count(brace) + raw.count(bracket) > MAX_JSON_CONTAINERS or raw.count(comma) > MAX_JSON_ITEMS:
+        raise TooLarge(f"a JSON document holds more than {MAX_JSON_CONTAINERS:,} objects and arrays or "
+                       f"{MAX_JSON_ITEMS:,} values (the cap on JSON values)")
 
 
 def _bounded_int(text: str) -> Any:
@@ -43,7 +59,9 @@ def _no_constant(name: str) -> None:
 
 
 def loads(raw: bytes | str) -> Any:
-    """The JSON value, or raise ValueError when it is not JSON we can hold."""
+    """The JSON value, or raise ValueError when it is not JSON we can hold (TooLarge when it has
+    more values than memory allows: see check_count)."""
+    check_count(raw)
     try:
         if isinstance(raw, str):  # a stream's every event: one decoder, not one per call
             return _decoder().decode(raw)

@@ -77,7 +77,7 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
 
 def read_json(path: Path) -> Any:
     """The file's JSON, or None when it is missing, unreadable, corrupt, or over the JSON cap."""
-    from lowrouter_cli.jsontext import MAX_JSON_BYTES, loads
+    from lowrouter_cli.jsontext import MAX_JSON_BYTES, TooLarge, loads
 
     try:
         with open(path, "rb") as handle:
@@ -85,7 +85,7 @@ def read_json(path: Path) -> Any:
         if len(raw) > MAX_JSON_BYTES:
             return None
         return loads(raw)
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, TooLarge):
         return None
 
 

@@ -155,3 +155,12 @@ def test_a_header_block_cut_by_the_connection_closing_is_no_answer(tmp_path):
             out = run_cli(tmp_path, gw.base_url, command, "hi")
             assert (command, out.code, out.stdout, out.stderr.splitlines()[-1]) == (
                 command, 8, "", "lowrouter: error: 127.0.0.1 closed the connection without answering")
+
+
+def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_parsed(tmp_path):
+    for body in (b"[" + b"{}," * 400_000 + b"{}]", b"[" + b"1," * 1_100_000 + b"1]"):
+        with HostileGateway(lambda x: x.send(json_response(body))) as gw:
+            out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+        assert (out.code, out.stdout) == (7, "")
+        assert out.stderr == ("lowrouter: error: a JSON document holds more than 200,000 objects and arrays or "
+                              "1,000,000 values (the cap on JSON values)\n")
