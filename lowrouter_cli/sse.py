@@ -59,10 +59,12 @@ class SSEDecoder:
                 raise EventTooLarge(f"a stream line is longer than {MAX_EVENT_BYTES >> 20} MiB")
             self._pending.append(chunk)
             return []
-        if self._pending:
-            self._buffer = b"".join([self._buffer, *self._pending])
+        if self._pending:  # one copy of the long line, not two
+            buffer = b"".join([self._buffer, *self._pending, chunk])
             self._pending, self._pending_size = [], 0
-        buffer = self._buffer + chunk if self._buffer else chunk
+        else:
+            buffer = self._buffer + chunk if self._buffer else chunk
+        self._buffer = b""
         events: list[Event] = []
         if b"\r" not in buffer:
             # The common case, LF line ends only: split once instead of searching line by line.
@@ -121,7 +123,8 @@ class SSEDecoder:
         if not raw:
             return self._dispatch()
         if raw[:6] == b"data: ":  # nearly every line: skip the general parse
-            self._add_data(raw[6:].decode("utf-8", errors="replace"), len(raw))
+            value = raw[6:] if len(raw) < 65536 else memoryview(raw)[6:]  # no copy of a long line
+            self._add_data(str(value, "utf-8", "replace"), len(raw))
             return None
         line = raw.decode("utf-8", errors="replace")
         if line.startswith(":"):
