@@ -77,16 +77,10 @@ class Routed:
     region: str | None = None
 
 
-@dataclass
-class ChatResult:
-    """A whole answer: its events (the same types a stream yields), folded into `answer`."""
+class _Summarised:
+    """The finish reason and usage of an answer, read from its summary (`answer`)."""
 
-    text: str
-    events: list[Any] = field(default_factory=list)
-    answer: AnswerSummary = field(default_factory=AnswerSummary)
-    routed: Routed = field(default_factory=Routed)
-    generation_id: str | None = None
-    raw: Any = None
+    answer: AnswerSummary
 
     @property
     def finish_reason(self) -> str | None:
@@ -95,6 +89,18 @@ class ChatResult:
     @property
     def usage(self) -> Usage | None:
         return self.answer.usage
+
+
+@dataclass
+class ChatResult(_Summarised):
+    """A whole answer: its events (the same types a stream yields), folded into `answer`."""
+
+    text: str
+    events: list[Any] = field(default_factory=list)
+    answer: AnswerSummary = field(default_factory=AnswerSummary)
+    routed: Routed = field(default_factory=Routed)
+    generation_id: str | None = None
+    raw: Any = None
 
 
 def parse_completion(body: Any) -> ChatResult:
@@ -127,7 +133,7 @@ def parse_completion(body: Any) -> ChatResult:
     return result
 
 
-class ChatStream:
+class ChatStream(_Summarised):
     """Iterate for the answer's events (lowrouter_cli.events) in arrival order. The answer is
     complete only if iteration ends without raising: an error in the stream is yielded as a
     Failure and then raised; malformed data is such an error; an end without any finish_reason
@@ -141,14 +147,6 @@ class ChatStream:
         self.keep_raw = keep_raw  # yield each chunk as received too (stream --json)
         self._decoder = SSEDecoder()
         self._high_surrogate = ""  # an emoji's first half, sent in one event, its second in the next
-
-    @property
-    def finish_reason(self) -> str | None:
-        return self.answer.finish_reason
-
-    @property
-    def usage(self) -> Usage | None:
-        return self.answer.usage
 
     def __iter__(self) -> Iterator[Any]:
         add = self.answer.add

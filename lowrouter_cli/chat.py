@@ -53,6 +53,7 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: 
             result = client.complete(request)
         exchange.answered_by(result)
         exchange.shown(result.text, env.monotonic())
+        exchange.reasoning_parts = [e.text for e in result.events if type(e) is Reasoning]
         if as_json:
             print_json(env, result.raw)
         else:
@@ -94,6 +95,8 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
                     writer.write(event)
                     if type(event) is Content:
                         exchange.shown(event.text, env.monotonic())
+                    elif type(event) is Reasoning:
+                        exchange.reasoning_parts.append(event.text)
         writer.finish()
         writer = None  # finished: a failure from here on has no partial text to keep
         exchange.seconds_streaming = env.monotonic() - started

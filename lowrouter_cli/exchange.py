@@ -28,6 +28,7 @@ class Exchange:
     reasoning_tokens: int | None = None
     seconds_streaming: float | None = None  # streams only: for tokens per second
     answer_parts: list[str] = field(default_factory=list)  # the answer as far as it was shown
+    reasoning_parts: list[str] = field(default_factory=list)  # the model's reasoning, as received
     finish_reason: str | None = None
     error: BaseException | None = None
     started: float | None = None  # monotonic seconds: sent, first token shown, ended

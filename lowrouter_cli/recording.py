@@ -44,6 +44,7 @@ def record_exchange(env: Environment, settings: Any, exchange: Any, cost: Any) -
         route_region=request.region,
         route_provider=request.provider,
         answer="".join(exchange.answer_parts),
+        reasoning="".join(exchange.reasoning_parts) or None,
         finish_reason=exchange.finish_reason,
         outcome=exchange.outcome,
         exit_code=exit_code_of(exchange.error),

@@ -235,3 +235,13 @@ def test_usage_from_wherever_it_comes(payloads, expected):
     list(stream)
     usage = stream.usage
     assert (usage and (usage.completion_tokens, usage.reasoning_tokens)) == expected
+
+
+@pytest.mark.parametrize("command", ["chat", "stream"])
+def test_the_ledger_keeps_the_reasoning_and_its_tokens(run, tmp_path, command):
+    import sqlite3
+
+    assert run(command, "hi [[answer:reasoning words=5]]")[0] == 0
+    with sqlite3.connect(tmp_path / "data" / "ledger.db") as db:
+        row = db.execute("SELECT reasoning, reasoning_tokens, outcome FROM exchanges").fetchone()
+    assert row == (REASONING, 5, "ok")

@@ -133,3 +133,14 @@ def test_reasoning_content_field_and_budget(client):
     message = completion.choices[0].message.model_dump()
     assert len(message["reasoning_content"].split()) == 10 and message["content"] == ""
     assert completion.choices[0].finish_reason == "length"
+
+
+@pytest.mark.parametrize("prompt", ["[[answer:long words=40]]", "[[answer:unicode]]", "[[answer:echo]] x",
+                                    "hi [[fault:crlf]]", "hi [[fault:multiline]]", "hi [[fault:onebyte]]"])
+def test_strict_client_accepts_the_other_answers_and_framings(client, prompt):
+    completion = client.chat.completions.create(model="lowrouter/auto", messages=[{"role": "user", "content": prompt}])
+    chunks = list(client.chat.completions.create(model="lowrouter/auto", stream=True,
+                                                 stream_options={"include_usage": True},
+                                                 messages=[{"role": "user", "content": prompt}]))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert streamed == completion.choices[0].message.content and chunks[-1].usage.total_tokens > 0
