@@ -1,6 +1,6 @@
 """Imports flow one way. The whole import map is checked against a table of layers (which layer may
 import which), no job imports another, only the transport layer imports requests, nothing on the
-CLI's path imports the emulator, and --help/--version load neither
+CLI's path imports the emulator, no module (the emulator's included) is over 400 lines, and --help/--version load neither
 requests nor rich."""
 
 import ast
@@ -91,6 +91,12 @@ def test_the_layer_table_catches_a_wrong_import(tmp_path):
     assert layer_of("models_job") == "jobs" and layer_of("render.tables") == "render"
     assert "generations" not in MAY_IMPORT["render"] and "support" not in MAY_IMPORT["render"]
     assert layer_of("generations") == "support"  # render/tables.py once imported a helper from it
+
+
+def test_no_module_is_over_400_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
 
 
 def imports_of(path):
