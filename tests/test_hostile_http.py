@@ -164,3 +164,12 @@ def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_parsed(tmp_pa
         assert (out.code, out.stdout) == (7, "")
         assert out.stderr == ("lowrouter: error: a JSON document holds more than 200,000 objects and arrays or "
                               "1,000,000 values (the cap on JSON values)\n")
+
+
+def test_text_shown_on_a_terminal_stays_when_the_stream_breaks(tmp_path):
+    stream = sse(chunk("Kept \ud83d"), chunk("\ude00 text."), done=False) + b"data: {\"choices\": [{\"delta\": {\"con"
+    with HostileGateway(lambda x: x.send(sse_response(stream))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi", tty=True, environ={"TERM": "xterm", "NO_COLOR": "1"})
+    assert out.code == 8
+    assert "Kept \U0001F600 text." in out.stdout
+    assert out.stderr.splitlines()[-1].startswith("lowrouter: error: answer truncated")
