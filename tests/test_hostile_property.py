@@ -140,16 +140,21 @@ def check_prefix(printed: str, sent: str | None) -> None:
     assert sent.startswith(printed) or (printed.endswith("\n") and sent.startswith(printed[:-1])), (printed, sent)
 
 
+def serve_and_run(data, tmp_path: Path, body: bytes, content_type: str, *argv: str, tty: bool = False):
+    """Serve `body` as hypothesis frames it, run the CLI against it, check what every run must meet."""
+    response = data.draw(wire(body, content_type))
+    with HostileGateway(lambda x: x.send(response)) as gw:
+        out = run_cli(tmp_path, gw.base_url, *argv, tty=tty)
+    check_outcome(out, tmp_path)
+    return out
+
+
 @given(data=st.data())
 @EXAMPLES
 def test_chat_against_a_hostile_gateway(tmp_path_factory, data):
     tmp_path = tmp_path_factory.mktemp("chat")
     body, text = data.draw(completion_body())
-    raw = to_json(body, data.draw(st.booleans()))
-    response = data.draw(wire(raw, "application/json"))
-    with HostileGateway(lambda x: x.send(response)) as gw:
-        out = run_cli(tmp_path, gw.base_url, "chat", "hi")
-    check_outcome(out, tmp_path)
+    out = serve_and_run(data, tmp_path, to_json(body, data.draw(st.booleans())), "application/json", "chat", "hi")
     check_prefix(out.stdout, text)
 
 
@@ -166,10 +171,7 @@ def test_stream_against_a_hostile_gateway(tmp_path_factory, data):
     stream = b"".join(b"data: " + to_json(event, ascii_only) + (newline * 2).encode() for event in events)
     if data.draw(st.booleans()):
         stream += f"data: [DONE]{newline}{newline}".encode()
-    response = data.draw(wire(stream, "text/event-stream"))
-    with HostileGateway(lambda x: x.send(response)) as gw:
-        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
-    check_outcome(out, tmp_path)
+    out = serve_and_run(data, tmp_path, stream, "text/event-stream", "stream", "hi")
     check_prefix(out.stdout, text)
 
 
@@ -184,8 +186,5 @@ def test_generation_against_a_hostile_gateway(tmp_path_factory, data):
                                             "routing_trace": maybe(values, {"candidates": [{"provider": "p"}]})}),
     })))
     raw = to_json({"data": record} if data.draw(st.booleans()) else record, data.draw(st.booleans()))
-    response = data.draw(wire(raw, "application/json"))
-    with HostileGateway(lambda x: x.send(response)) as gw:
-        out = run_cli(tmp_path, gw.base_url, "generation", "gen-1", tty=data.draw(st.booleans()))
-    check_outcome(out, tmp_path)
+    out = serve_and_run(data, tmp_path, raw, "application/json", "generation", "gen-1", tty=data.draw(st.booleans()))
     assert re.search(r"\x1b\[[0-9;]*J", out.stdout) is None  # no screen-clearing from the record's text
