@@ -36,3 +36,16 @@ def test_footer_and_generation_view_use_the_formatter():
     assert eco_pairs(record)[:4] == [("energy", "48 mWh"), ("IT energy", "40 mWh"), ("PUE", "1.2"),
                                      ("CO2e", "8.07 mg")]
     assert eco_pairs(parse_generation({"lowrouter": {"eco": {"co2e_g": "lots"}}})) == []  # not a number: left out
+
+
+def test_tsv_co2e_is_a_plain_decimal_never_an_exponent(fake_env):
+    from types import SimpleNamespace
+
+    from lowrouter_cli.render.tables import print_history
+
+    env = fake_env()
+    row = SimpleNamespace(time="2026-11-26T00:00:00.000000Z", generation_id="gen-1", model="m", provider="p",
+                          region="r", prompt_tokens=1, completion_tokens=2, cost_usd="0.0000004", outcome="ok",
+                          co2e_g=0.0000807)
+    print_history(env, [row])
+    assert env.stdout.getvalue().splitlines()[1].split("\t")[7:] == ["0.0000004", "ok", "0.0000807"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from lowrouter_cli.context import Environment
-from lowrouter_cli.render.numbers import format_co2e, format_cost
+from lowrouter_cli.render.numbers import format_co2e, format_cost, plain
 from lowrouter_cli.render.tables import _tsv
 
 TSV_COLUMNS = ("time", "conversation_id", "model", "outcome", "prompt_tokens", "completion_tokens", "cost_usd",
@@ -27,9 +27,14 @@ def exchange_json(row: Any) -> dict[str, Any]:
     return values
 
 
+def _tsv_cell(value: Any) -> str:
+    """Floats (CO2e in g) as plain decimals: str(0.0000807) would be 8.07e-05, which sort -n misreads."""
+    return plain(value, significant=15) if isinstance(value, float) else _cell(value)
+
+
 def print_exchanges(env: Environment, rows: list[Any]) -> None:
     if not env.stdout_isatty:
-        _tsv(env, TSV_COLUMNS, [[_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
+        _tsv(env, TSV_COLUMNS, [[_tsv_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
         return
     if not rows:
         from lowrouter_cli.render.messages import notice

@@ -88,7 +88,7 @@ def print_history(env: Environment, rows: list[Any]) -> None:
         return _tsv(env, HISTORY_COLUMNS, [
             [_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider), _cell(row.region),
              _cell(row.prompt_tokens), _cell(row.completion_tokens), row.cost_usd or "", _cell(row.outcome),
-             "" if row.co2e_g is None else f"{row.co2e_g:g}"] for row in rows])
+             "" if row.co2e_g is None else plain(row.co2e_g, significant=15)] for row in rows])
     from lowrouter_cli.render.fit import Column, print_fitted
 
     columns = [Column("Time", drop=1), Column("Generation"), Column("Model"), Column("Where", drop=5),
