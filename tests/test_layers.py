@@ -1,7 +1,7 @@
 """Imports flow one way. The whole import map is checked against a table of layers (which layer may
-import which), no job imports another, only the transport layer imports requests, nothing on the
-CLI's path imports the emulator, no module (the emulator's included) is over 400 lines, and --help/--version load neither
-requests nor rich."""
+import which), no job imports another, only the HTTP modules import requests, nothing on the CLI's
+path imports the emulator, no module (the emulator's included) is over 400 lines, and --help and
+--version load neither requests nor rich."""
 
 import ast
 import os
