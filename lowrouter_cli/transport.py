@@ -287,6 +287,14 @@ class Transport:
         bytes: TooLarge for an answer; for an error body (cap ERROR_BODY_BYTES) the rest is dropped."""
         body = bytearray()
         try:
+            return self._read_steps(response, cap, body)
+        except LowRouterError:
+            if response.status_code >= 400:  # the status says what went wrong; the body only adds
+                return bytes(body[:cap])
+            raise
+
+    def _read_steps(self, response: Any, cap: int, body: bytearray) -> bytes:
+        try:
             decoder = decoder_for(response.headers.get("Content-Encoding"))
             while len(body) <= cap:
                 data = response.raw.read(STEP, decode_content=False)

@@ -173,3 +173,14 @@ def test_text_shown_on_a_terminal_stays_when_the_stream_breaks(tmp_path):
     assert out.code == 8
     assert "Kept \U0001F600 text." in out.stdout
     assert out.stderr.splitlines()[-1].startswith("lowrouter: error: answer truncated")
+
+
+def test_an_error_status_with_a_short_or_corrupt_body_keeps_its_meaning(tmp_path):
+    short = head("429 Too Many Requests", "Content-Type: application/json", "Retry-After: 0", length=500) + b'{"err'
+    corrupt = head("401 Unauthorized", "Content-Type: application/json", "Content-Encoding: gzip",
+                   length=12) + b"\x1f\x8b\x08\x00garbage!"
+    for response, code in ((short, 5), (corrupt, 3)):
+        with HostileGateway(lambda x: x.send(response)) as gw:
+            out = run_cli(tmp_path, gw.base_url, "chat", "hi")
+        assert (out.code, out.stdout) == (code, "")
+        assert out.stderr.splitlines()[-1].startswith("lowrouter: error: HTTP ")
