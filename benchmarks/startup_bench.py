@@ -35,6 +35,7 @@ def main():
         subprocess.run([lowrouter, "models"], env=env, stdout=subprocess.DEVNULL, check=True)  # a fresh cache
         commands = {
             "python -c pass": ([sys.executable, "-c", "pass"], None),
+            "python -c 'import typer, requests' (the floor)": ([sys.executable, "-c", "import typer, requests"], None),
             "lowrouter --version": ([lowrouter, "--version"], None),
             "lowrouter --help": ([lowrouter, "--help"], None),
             "lowrouter chat --help": ([lowrouter, "chat", "--help"], None),
