@@ -40,7 +40,10 @@ class Exchange:
         if text:
             if self.first_token is None:
                 self.first_token = now
-            self.answer_parts.append(text)
+            parts = self.answer_parts
+            parts.append(text)
+            if len(parts) >= 4096:  # one string, not a list of every token: memory stays near the text's size
+                parts[:] = ["".join(parts)]
 
     def answered_by(self, answer: api.ChatResult | api.ChatStream) -> None:
         """What the gateway said of it: generation id, where it was routed, tokens and cost."""
