@@ -45,7 +45,7 @@ _lowrouter() {
         --by) reply="day week month model provider region" ;;
         --color) reply="auto always never" ;;
         --sort) reply="price context name" ;;
-        --base-url|--cid|--csv|--limit|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) COMPREPLY=(); return ;;
+        --base-url|--cid|--csv|--limit|--max-cost|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) COMPREPLY=(); return ;;
         *)
             case "$path" in
                 "") [[ $cur == -* ]] && reply="--version --base-url --timeout -v --verbose --color -h --help" || reply="auth chat config generation logs models stream usage" ;;
@@ -53,13 +53,13 @@ _lowrouter() {
                 "auth login") [[ $cur == -* ]] && reply="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "auth logout") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "auth status") [[ $cur == -* ]] && reply="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
-                "chat") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
+                "chat") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --estimate --max-cost --force --eco --no-eco --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "config") [[ $cur == -* ]] && reply="-h --help" || reply="get list path set unset" ;;
-                "config get") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url max_time model models_ttl provider reasoning region timeout" ;;
+                "config get") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url budget_daily budget_monthly eco max_time model models_ttl provider reasoning region timeout" ;;
                 "config list") [[ $cur == -* ]] && reply="--json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "config path") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
-                "config set") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url max_time model models_ttl provider reasoning region timeout" ;;
-                "config unset") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url max_time model models_ttl provider reasoning region timeout" ;;
+                "config set") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url budget_daily budget_monthly eco max_time model models_ttl provider reasoning region timeout" ;;
+                "config unset") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url budget_daily budget_monthly eco max_time model models_ttl provider reasoning region timeout" ;;
                 "generation") [[ $cur == -* ]] && reply="--wait --list -n --limit --json --base-url --timeout -v --verbose --color -h --help" || reply="last" ;;
                 "logs") [[ $cur == -* ]] && reply="-n --limit -q --query -m --model --since --until --cid --json -r --response -x --extract --xl --extract-last --base-url --timeout -v --verbose --color -h --help" || reply="off on path rm show status" ;;
                 "logs off") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
@@ -69,7 +69,7 @@ _lowrouter() {
                 "logs show") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "logs status") [[ $cur == -* ]] && reply="--json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "models") [[ $cur == -* ]] && reply="--provider --region --free --max-price --sort --refresh --endpoints --json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
-                "stream") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
+                "stream") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --max-time --reasoning --no-reasoning --estimate --max-cost --force --eco --no-eco --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "usage") [[ $cur == -* ]] && reply="--since --until --by --offline --json --csv --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
             esac ;;
     esac

@@ -47,13 +47,17 @@ class ChatRequest:
     prior_messages: list[dict[str, Any]] = field(default_factory=list)  # a conversation's earlier turns
     extra: dict[str, Any] = field(default_factory=dict)  # -o KEY VALUE: top_p, stop, seed, response_format…
 
-    def body(self, *, stream: bool = False) -> dict[str, Any]:
+    def messages(self) -> list[dict[str, Any]]:
+        """The messages as sent: the system prompt, a conversation's earlier turns, the prompt."""
         messages = []
         if self.system:
             messages.append({"role": "system", "content": self.system})
         messages.extend(self.prior_messages)
         messages.append({"role": "user", "content": self.prompt})
-        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        return messages
+
+    def body(self, *, stream: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": self.messages()}
         if stream:
             # OpenAI, vLLM and LiteLLM send usage in a stream only when asked.
             body["stream"] = True

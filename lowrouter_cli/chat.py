@@ -19,6 +19,7 @@ from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render.answer import print_answer, print_json
 from lowrouter_cli.render.spinner import start_waiting
 from lowrouter_cli.settings import Settings
+from lowrouter_cli.spending import SpendOptions, await_record, before_sending
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class PromptOptions:
     max_time: Optional[float] = None  # stream --max-time: the longest the whole stream may take
     reasoning: Optional[bool] = None  # show the reasoning text on stderr (None: as config says)
     extra: dict = field(default_factory=dict)  # -o KEY VALUE: other request fields, as given
+    spend: SpendOptions = SpendOptions()  # --estimate, --max-cost, --force, --eco
 
 
 def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: bool = False) -> None:
@@ -46,6 +48,8 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: 
     settings, request, conversation_id = _prepare(invocation, options)
     if options.curl:
         return _print_curl(invocation.env, settings, request, stream=False)
+    if before_sending(invocation, settings, request, options.spend, as_json=as_json):
+        return  # --estimate: nothing sent
     env = invocation.env
     exchange = Exchange(request, conversation_id, started=env.monotonic())
     try:
@@ -66,6 +70,7 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: 
         _judge(env, result.answer, result.generation_id)
     except BaseException as error:
         _fail(invocation, settings, exchange, error)
+    _await_eco(invocation, settings, options, exchange)
     finish_exchange(env, settings, exchange)
 
 
@@ -76,6 +81,8 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
     settings, request, conversation_id = _prepare(invocation, options)
     if options.curl:
         return _print_curl(invocation.env, settings, request, stream=True)
+    if before_sending(invocation, settings, request, options.spend, as_json=as_json):
+        return  # --estimate: nothing sent
     env, writer = invocation.env, None
     exchange = Exchange(request, conversation_id, started=env.monotonic())
     try:
@@ -103,7 +110,14 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
         _judge(env, chat_stream.answer, chat_stream.generation_id)
     except BaseException as error:
         _fail(invocation, settings, exchange, error, writer)
+    _await_eco(invocation, settings, options, exchange)
     finish_exchange(env, settings, exchange)
+
+
+def _await_eco(invocation: Invocation, settings: Settings, options: PromptOptions, exchange: Exchange) -> None:
+    """--eco (or config eco = true): the generation record for the footer, up to 5 s; never by default."""
+    if options.spend.eco if options.spend.eco is not None else settings.eco:
+        exchange.record = await_record(invocation, settings, exchange.generation_id)
 
 
 def _judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:

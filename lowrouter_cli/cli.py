@@ -88,6 +88,22 @@ RawOpt = Annotated[bool, typer.Option(
 ReasoningOpt = Annotated[Optional[bool], typer.Option(
     "--reasoning/--no-reasoning", show_default=False,
     help="Show the model's reasoning text on stderr [config reasoning; default off: a status line on a terminal].")]
+EstimateOpt = Annotated[bool, typer.Option(
+    "--estimate", help="Send nothing: print the estimated tokens, cost range and (from your ledger) energy and CO2e.")]
+MaxCostOpt = Annotated[Optional[str], typer.Option(
+    "--max-cost", metavar="USD", show_default=False,
+    help="Refuse to send (exit 9) when the worst-case estimated cost is above this.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Send even over --max-cost or a budget (budget_daily, budget_monthly).")]
+EcoOpt = Annotated[Optional[bool], typer.Option(
+    "--eco/--no-eco", show_default=False,
+    help="Wait up to 5 s for the generation record and add its energy and CO2e to the footer [config eco].")]
+
+
+def spend_options(estimate: bool, max_cost: Optional[str], force: bool, eco: Optional[bool]) -> Any:
+    from lowrouter_cli.spending import SpendOptions, parse_usd
+
+    return SpendOptions(estimate, parse_usd(max_cost, "--max-cost") if max_cost is not None else None, force, eco)
 
 
 @app.command()
@@ -109,13 +125,19 @@ def chat(
     cid: CidOpt = None,
     no_log: NoLogOpt = False,
     reasoning: ReasoningOpt = None,
+    estimate: EstimateOpt = False,
+    max_cost: MaxCostOpt = None,
+    force: ForceOpt = False,
+    eco: EcoOpt = None,
 ) -> None:
     """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe)."""
     from lowrouter_cli import chat as jobs
 
     jobs.chat(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
                                              curl, no_log, continue_, cid, reasoning=reasoning,
-                                             extra=request_fields(request_options)), as_json=json, raw=raw)
+                                             extra=request_fields(request_options),
+                                             spend=spend_options(estimate, max_cost, force, eco)),
+              as_json=json, raw=raw)
 
 
 @app.command()
@@ -141,13 +163,18 @@ def stream(
         help="Longest the whole stream may take; past it the partial answer stays and the exit is 8 "
              "[env LOWROUTER_MAX_TIME].")] = None,
     reasoning: ReasoningOpt = None,
+    estimate: EstimateOpt = False,
+    max_cost: MaxCostOpt = None,
+    force: ForceOpt = False,
+    eco: EcoOpt = None,
 ) -> None:
     """Stream the answer token by token: live Markdown on a terminal, raw text in a pipe."""
     from lowrouter_cli import chat as jobs
 
     jobs.stream(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
                                                curl, no_log, continue_, cid, max_time, reasoning=reasoning,
-                                               extra=request_fields(request_options)),
+                                               extra=request_fields(request_options),
+                                               spend=spend_options(estimate, max_cost, force, eco)),
                 as_json=json, raw=raw)
 
 

@@ -10,7 +10,6 @@ from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import UsageError
 
 LONG_CONVERSATION_TOKENS = 4000  # past this many (estimated) tokens, resending gets a notice
-CHARS_PER_TOKEN = 4  # the usual approximation for English text; an estimate, said to be one
 
 
 @dataclass
@@ -58,16 +57,13 @@ def from_rows(conversation_id: str, rows: list[Any]) -> Conversation:
                         provider=last and last.route_provider, system=last and last.system)
 
 
-def estimated_tokens(messages: list[dict[str, str]]) -> int:
-    characters = sum(len(m.get("content") or "") for m in messages)
-    return -(-characters // CHARS_PER_TOKEN)
-
-
 def announce_if_long(env: Environment, conversation: Conversation, base_url: str, model: str,
                      notice: Any) -> None:
     """One line before a long conversation is sent again: its size, and its cost when the model's
     prompt price is known (cached catalog, no network)."""
-    tokens = estimated_tokens(conversation.messages)
+    from lowrouter_cli.estimates import estimate_tokens
+
+    tokens = estimate_tokens(conversation.messages)
     if tokens < LONG_CONVERSATION_TOKENS:
         return
     from lowrouter_cli.catalog import cached_prices

@@ -20,6 +20,7 @@ class ExitCode(enum.IntEnum):
     ROUTE_UNAVAILABLE = 6
     GATEWAY = 7
     NETWORK = 8
+    OVER_SPEND_CAP = 9
     NO_ANSWER = 10
     INTERRUPTED = 130
     OUTPUT_CLOSED = 141  # 128 + SIGPIPE, as a shell reports a pipeline member killed by it
@@ -86,6 +87,12 @@ class GatewayError(LowRouterError):
 
 class NetworkError(LowRouterError):
     exit_code = ExitCode.NETWORK
+
+
+class OverSpendCap(LowRouterError):
+    """Refused before sending: the estimate would pass --max-cost or a budget (--force sends)."""
+
+    exit_code = ExitCode.OVER_SPEND_CAP
 
 
 class TruncatedAnswer(NetworkError):

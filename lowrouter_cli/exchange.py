@@ -5,6 +5,7 @@ command that sends one. `finish_exchange` prices it, shows the footer when it su
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lowrouter_cli import api
 from lowrouter_cli.context import Environment
@@ -34,6 +35,7 @@ class Exchange:
     started: float | None = None  # monotonic seconds: sent, first token shown, ended
     first_token: float | None = None
     ended: float | None = None
+    record: Any = None  # the generation record (--eco awaits it): eco numbers for the footer and the ledger
 
     def shown(self, text: str, now: float) -> None:
         """Text of the answer that reached the user (a cancelled answer is kept as far as this)."""
@@ -82,6 +84,8 @@ def finish_exchange(env: Environment, settings: Settings, exchange: Exchange) ->
             reasoning_tokens=exchange.reasoning_tokens,
             generation_id=exchange.generation_id,
             conversation_id=exchange.conversation_id,
+            energy_wh=exchange.record.eco.energy_wh if exchange.record and exchange.record.eco else None,
+            co2e_g=exchange.record.eco.co2e_g if exchange.record and exchange.record.eco else None,
         ))
     record_exchange(env, settings, exchange, cost)
 

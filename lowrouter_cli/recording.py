@@ -56,4 +56,8 @@ def record_exchange(env: Environment, settings: Any, exchange: Any, cost: Any) -
         ttft_ms=_ms(exchange.started, exchange.first_token),
         generation_id=exchange.generation_id,
     )
+    record = getattr(exchange, "record", None)
+    if record is not None and isinstance(record.raw, dict):  # --eco fetched it: keep its numbers
+        for name, value in ledger.record_columns(record.raw).items():
+            setattr(row, name, value)
     return ledger.record(env, row, lambda message: messages.notice(env, message))

@@ -4,6 +4,7 @@ built-in default. Commands receive one Settings object and never read the enviro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from lowrouter_cli.context import Environment
@@ -24,9 +25,13 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "models_ttl": ("LOWROUTER_MODELS_TTL", "models_ttl", DEFAULT_MODELS_TTL),
     "max_time": ("LOWROUTER_MAX_TIME", "max_time", None),
     "reasoning": ("LOWROUTER_REASONING", "reasoning", False),
+    "budget_daily": ("LOWROUTER_BUDGET_DAILY", "budget_daily", None),
+    "budget_monthly": ("LOWROUTER_BUDGET_MONTHLY", "budget_monthly", None),
+    "eco": ("LOWROUTER_ECO", "eco", False),
 }
 NUMERIC = {"timeout", "models_ttl", "max_time"}
-BOOLEAN = {"reasoning"}
+BOOLEAN = {"reasoning", "eco"}
+MONEY = {"budget_daily", "budget_monthly"}  # USD, as exact decimals
 MAX_WAIT = 1_000_000.0  # seconds: --timeout and --max-time beyond this overflow the socket's clock
 CONFIG_KEYS = {key: name for name, (_, key, _) in SOURCES.items()}
 
@@ -39,6 +44,8 @@ def config_value(key: str, text: str) -> Any:
         return _positive_number(text, key, "the command line")
     if key in BOOLEAN:
         return _boolean(text, key, "the command line")
+    if key in MONEY:
+        return str(_money(text, key, "the command line"))
     if not text.strip():
         raise UsageError(f"{key} can't be empty; use `lowrouter config unset {key}`")
     if key == "base_url":
@@ -71,6 +78,9 @@ class Settings:
     api_key_source: str | None  # "LOWROUTER_API_KEY" or the key file's path
     max_time: float | None = None  # streams: the longest the whole stream may take
     reasoning: bool = False  # show the reasoning text on stderr
+    budget_daily: Decimal | None = None  # USD a UTC day may cost (checked before each send)
+    budget_monthly: Decimal | None = None
+    eco: bool = False  # await the generation record for the footer's energy and CO2e
 
 
 def resolve(
@@ -94,6 +104,8 @@ def resolve(
             value = _positive_number(value, name, origin)
         elif name in BOOLEAN:
             value = _boolean(value, name, origin)
+        elif name in MONEY and value is not None:
+            value = _money(value, name, origin)
         elif value is not None:
             value = _text(value, name, origin)
         values[name] = value
@@ -116,6 +128,18 @@ def check_key_text(env: Environment, key: str, source: str) -> None:
         raise UsageError(f"the API key from {source} contains control, space or non-ASCII characters: "
                          "check what was stored or pasted")
     env.secrets.append(key)
+
+
+def _money(value: Any, name: str, origin: str) -> Decimal:
+    """A positive amount of USD, exact (a float from TOML is read as the text it was written as)."""
+    try:
+        amount = Decimal(repr(value) if isinstance(value, float) else str(value).strip()) \
+            if not isinstance(value, bool) else Decimal(-1)
+    except (InvalidOperation, ValueError):
+        amount = Decimal(-1)
+    if not amount.is_finite() or not 0 < amount < 10**9:
+        raise UsageError(f"{name} from {origin} must be a positive amount of USD, not {_shown(value)}")
+    return amount
 
 
 def _boolean(value: Any, name: str, origin: str) -> bool:

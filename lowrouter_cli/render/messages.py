@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from lowrouter_cli.context import Environment
-from lowrouter_cli.render.numbers import format_cost
+from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy
 from lowrouter_cli.render.safe_text import field_text
 
 PROG = "lowrouter"
@@ -24,6 +24,8 @@ class Footer:
     reasoning_tokens: int | None = None
     generation_id: str | None = None
     conversation_id: str | None = None  # shown so the conversation can be continued (--cid)
+    energy_wh: float | None = None  # --eco: from the generation record
+    co2e_g: float | None = None
 
     def text(self) -> str:
         return " · ".join(self._parts())
@@ -55,6 +57,10 @@ class Footer:
             parts.append(format_cost(self.cost))
         if self.tokens_per_second is not None:
             parts.append(f"{self.tokens_per_second:.0f} tok/s")
+        if self.energy_wh is not None or self.co2e_g is not None:
+            eco = [format_energy(self.energy_wh) if self.energy_wh is not None else "",
+                   f"{format_co2e(self.co2e_g)} CO2e" if self.co2e_g is not None else ""]
+            parts.append(" ".join(part for part in eco if part))
         if self.generation_id:
             parts.append(self.generation_id)
         if self.conversation_id:
