@@ -68,7 +68,8 @@ def test_bash_completion_offers_commands_options_and_cached_models(run_cli, emul
         return subprocess.run(["bash", "-c", code], capture_output=True, text=True, env=env).stdout.split()
 
     assert "stream" in complete("lowrouter", "st")
-    assert complete("lowrouter", "chat", "--max") == ["--max-tokens"]
+    assert complete("lowrouter", "chat", "--max-t") == ["--max-tokens"]
+    assert complete("lowrouter", "chat", "--max") == ["--max-tokens", "--max-cost"]
     assert "openai/gpt-4o-mini" in complete("lowrouter", "chat", "-m", "")
     assert complete("lowrouter", "models", "--sort", "p") == ["price"]
     assert complete("lowrouter", "auth", "lo") == ["login", "logout"]
