@@ -109,3 +109,10 @@ def test_screens_at_40_80_100_columns_on_a_real_terminal(emulator):
             assert rows[0].split() == ["openai/gpt-4o-mini", "azure", "eu-west", "degraded", "$0.15", "$0.60"]
         else:
             assert shown.lines[0] == "openai/gpt-4o-mini" and "Status degraded" in shown.text
+
+
+def test_an_empty_history_says_so_on_a_terminal(run_cli):
+    done = run_cli("generation", "--list", stdout_isatty=True)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == "lowrouter: no generation in the ledger yet: run lowrouter chat or stream first\n"
+    assert run_cli("generation", "--list").stdout.startswith("time\tgeneration_id\t")  # a pipe: the header

@@ -89,6 +89,10 @@ def print_history(env: Environment, rows: list[Any]) -> None:
             [_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider), _cell(row.region),
              _cell(row.prompt_tokens), _cell(row.completion_tokens), row.cost_usd or "", _cell(row.outcome),
              "" if row.co2e_g is None else plain(row.co2e_g, significant=15)] for row in rows])
+    if not rows:  # a table of headers alone says nothing
+        from lowrouter_cli.render.messages import notice
+
+        return notice(env, "no generation in the ledger yet: run lowrouter chat or stream first")
     from lowrouter_cli.render.fit import Column, print_fitted
 
     columns = [Column("Time", drop=1), Column("Generation"), Column("Model"), Column("Where", drop=5),
