@@ -18,9 +18,10 @@ ANSWER = answer_for("hi", None)
 
 @pytest.fixture
 def run(emulator, tmp_path):
-    def run(*argv, tty=False, environ=None):
+    def run(*argv, tty=False, environ=None, clock=None):
         out, err = io.StringIO(), io.StringIO()
-        env = Environment(stdin=io.StringIO(""), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=tty,
+        more = {"monotonic": clock} if clock else {}
+        env = Environment(stdin=io.StringIO(""), stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=tty, **more,
                           environ={"LOWROUTER_BASE_URL": emulator.base_url, "LOWROUTER_API_KEY": TEST_KEY,
                                    "COLUMNS": "100", **(environ or {})},
                           config_dir=tmp_path / "config", cache_dir=tmp_path / "cache", data_dir=tmp_path / "data",
@@ -157,11 +158,26 @@ def test_history_and_generation_list_carry_reasoning_tokens_and_outcomes(run):
 
 
 def test_thinking_status_on_a_terminal_cleared_when_content_starts(run):
-    code, out, err = run("stream", "hi [[answer:reasoning words=5]]", tty=True)
+    # A clock that stands still: the first reasoning token draws the status, no later one redraws it.
+    code, out, err = run("stream", "hi [[answer:reasoning words=5]]", tty=True, clock=lambda: 100.0)
     assert code == 0
-    status, rest = err.split("\r\x1b[2K", 1)[1].split("\r\x1b[2K", 1)  # drawn, then cleared
-    assert "thinking… 0 s · 1 reasoning token" in status and "thinking" not in rest
+    drawn = "\r\x1b[2K\x1b[2mthinking… 0 s · 1 reasoning token\x1b[0m\r\x1b[2K"  # drawn at once, then cleared
+    assert err.count(drawn) == 1 and err.count("thinking") == 1
     assert reasoning_text(5).split()[0] not in out + err  # the text itself is not shown
+
+
+def test_thinking_status_redraws_at_most_ten_times_a_second():
+    from lowrouter_cli.render.reasoning import ReasoningView
+
+    times = iter([0.0, 0.0, 0.05, 0.1, 0.15, 12.2])  # created, then one reasoning token at each
+    err = io.StringIO()
+    view = ReasoningView(Environment(stderr=err, stderr_isatty=True, environ={"TERM": "xterm", "NO_COLOR": "1"},
+                                     color="never", monotonic=lambda: next(times)), show_text=False)
+    for _ in range(5):
+        view.reasoning("x")
+    view.end()
+    assert err.getvalue() == ("\rthinking… 0 s · 1 reasoning token" "\rthinking… 0 s · 3 reasoning tokens"
+                              "\rthinking… 12 s · 5 reasoning tokens" "\r" + " " * 35 + "\r")
 
 
 def test_no_status_in_a_pipe(run):
