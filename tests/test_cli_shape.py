@@ -89,3 +89,22 @@ def test_the_error_line_follows_the_color_option(tmp_path, emulator, argv):
     assert run(env, argv) == ExitCode.AUTH
     assert env.stderr.getvalue().startswith("\x1b[")
     assert "no API key" in env.stderr.getvalue()
+
+
+def test_every_command_is_options_a_docstring_and_one_call():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "lowrouter_cli"
+    commands, thick = [], []
+    for path in [package / "cli.py", *sorted((package / "commands").glob("*.py"))]:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    isinstance(d, ast.Name) and d.id == "with_shared_options" for d in node.decorator_list):
+                commands.append(node.name)
+                assert ast.get_docstring(node), node.name
+                body = [s for s in node.body[1:] if not isinstance(s, (ast.Import, ast.ImportFrom))]
+                if not (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)):
+                    thick.append(f"{path.name}:{node.name}")
+    assert {"chat", "stream", "models", "generation", "login", "get"} <= set(commands)
+    assert thick == []
