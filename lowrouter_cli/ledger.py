@@ -164,8 +164,9 @@ class Ledger:
                          [_clean(n, values[n]) for n in names] + [exchange_id])
 
     def select(self, where: str = "", parameters: Any = (), *, order: str = "time DESC, id DESC",
-               limit: int | None = None) -> list[Exchange]:
-        sql = f"SELECT id, {', '.join(COLUMNS)} FROM exchanges"
+               limit: int | None = None, source: str = "exchanges") -> list[Exchange]:
+        """Rows of `source` (the table, or a join with it), every column named by its table."""
+        sql = f"SELECT {', '.join('exchanges.' + name for name in ('id', *COLUMNS))} FROM {source}"
         if where:
             sql += f" WHERE {where}"
         sql += f" ORDER BY {order}"
@@ -206,8 +207,12 @@ class Ledger:
         return ids[0]
 
     def delete_conversation(self, conversation_id: str) -> int:
+        """Remove it; secure_delete overwrites its pages, and the checkpoint empties the WAL, which
+        would otherwise keep older copies of them."""
         with self.write():
-            return self.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,)).rowcount
+            removed = self.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,)).rowcount
+        self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
 
     # -- generation records ----------------------------------------------------------------------
 
@@ -273,6 +278,9 @@ def open_ledger(env: Environment, *, create: bool = True) -> Ledger | None:
                                      check_same_thread=False)
     except sqlite3.Error as error:
         raise LedgerError(f"cannot open the ledger {path}: {error}") from None
+    no_checkpoint = getattr(sqlite3, "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE", None)
+    if no_checkpoint is not None:  # Python 3.12+: closing skips the checkpoint's fsyncs (ms each); the
+        connection.setconfig(no_checkpoint, True)  # WAL is checkpointed by a later commit every 1,000 pages
     ledger = Ledger(connection, path)
     try:
         _configure(ledger)
@@ -289,6 +297,7 @@ def _configure(ledger: Ledger) -> None:
     _switch_to_wal(ledger)
     ledger.execute("PRAGMA synchronous = NORMAL")  # in WAL: durable across a crash of ours, fast
     ledger.execute("PRAGMA secure_delete = ON")  # `logs rm` overwrites what it removes
+    ledger.execute("PRAGMA journal_size_limit = 4194304")  # a WAL grown by a big write shrinks back
 
 
 def _switch_to_wal(ledger: Ledger) -> None:
