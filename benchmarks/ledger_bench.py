@@ -111,8 +111,13 @@ def main():
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as empty, \
             tempfile.TemporaryDirectory() as full:
         def env_for(home):
-            return dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
-                        XDG_DATA_HOME=home, XDG_CACHE_HOME=home, XDG_CONFIG_HOME=home)
+            environ = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
+                           XDG_DATA_HOME=home, XDG_CACHE_HOME=home, XDG_CONFIG_HOME=home)
+            environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules load from .pyc, not compiled
+            return environ
+
+        for command in (["chat", "--no-log", "hi"], ["logs", "-q", "x"]):  # once, to write the .pyc files
+            subprocess.run([lowrouter, *command], env=env_for(empty), stdout=subprocess.DEVNULL, check=True)
 
         started = time.perf_counter()
         fill(Path(full) / "lowrouter", args.rows)

@@ -8,10 +8,8 @@ timeout so that many concurrent runs all get their row in, and carries a schema 
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
-import secrets
 import sqlite3
 import stat
 from pathlib import Path
@@ -76,10 +74,14 @@ def set_logging(env: Environment, on: bool) -> None:
 def new_conversation_id() -> str:
     """Ten characters of [0-9a-z]: short enough to type, random enough never to collide."""
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    import secrets
+
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 def utc_time(wall_clock: float) -> str:
+    import datetime
+
     moment = datetime.datetime.fromtimestamp(wall_clock, datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MAX_TEXT = 16 * 1024 * 1024  # longest prompt, answer or record kept, in characters
@@ -65,6 +64,8 @@ _FLOAT = {f.name for f in fields(Exchange) if "float" in str(f.type)}
 def cost_text(value: Any) -> str | None:
     """An exact decimal string from a Decimal, or from a float as the JSON wrote it (repr is the
     shortest text that reads back as the same float); None for anything not finite."""
+    from decimal import Decimal, InvalidOperation
+
     if isinstance(value, bool) or value is None:
         return None
     try:

@@ -6,7 +6,6 @@ required) and a LIKE over prompts and answers otherwise.
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 
@@ -73,6 +72,8 @@ _SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 def parse_when(text: str, now: float, option: str) -> str:
     """`7d`, `12h`, `30m` (ago), a date (`2026-11-20`, midnight UTC) or an ISO time, as the ledger's
     UTC text; a usage error otherwise."""
+    import datetime
+
     value = text.strip()
     match = _RELATIVE.fullmatch(value)
     if match:

@@ -3,7 +3,6 @@ whole conversation as Markdown (rendered on a terminal, the Markdown text itself
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -16,13 +15,18 @@ TSV_COLUMNS = ("time", "conversation_id", "model", "outcome", "prompt_tokens", "
 PREVIEW = 40  # characters of prompt and answer in the terminal table
 
 
+JSON_FIRST = ("id", "conversation_id", "time", "model", "prompt", "answer", "generation_id", "cost_usd",
+              "prompt_tokens", "completion_tokens", "outcome")
+
+
 def exchange_json(row: Any) -> dict[str, Any]:
-    """Every column but the stored generation record (its numbers are columns of their own)."""
-    values = {name: value for name, value in vars(row).items() if name not in ("record", "routing_trace")}
-    try:
-        values["routing_trace"] = json.loads(row.routing_trace) if row.routing_trace else None
-    except (ValueError, RecursionError):
-        values["routing_trace"] = None
+    """Every column but the stored generation record (its numbers are columns of their own), the
+    documented ones first."""
+    from lowrouter_cli.jsontext import loads_or_none
+
+    values = {name: getattr(row, name) for name in JSON_FIRST}
+    values.update((name, value) for name, value in vars(row).items() if name not in values and name != "record")
+    values["routing_trace"] = loads_or_none(row.routing_trace) if row.routing_trace else None
     values["imported"] = bool(row.imported)
     return values
 
