@@ -22,11 +22,14 @@ JSON_FIRST = ("id", "conversation_id", "time", "model", "prompt", "answer", "gen
 def exchange_json(row: Any) -> dict[str, Any]:
     """Every column but the stored generation record (its numbers are columns of their own), the
     documented ones first."""
-    from lowrouter_cli.jsontext import loads_or_none
+    import json
 
     values = {name: getattr(row, name) for name in JSON_FIRST}
     values.update((name, value) for name, value in vars(row).items() if name not in values and name != "record")
-    values["routing_trace"] = loads_or_none(row.routing_trace) if row.routing_trace else None
+    try:  # written by the ledger from a checked record: JSON, unless the file was edited
+        values["routing_trace"] = json.loads(row.routing_trace) if row.routing_trace else None
+    except (ValueError, RecursionError):
+        values["routing_trace"] = None
     values["imported"] = bool(row.imported)
     return values
 
