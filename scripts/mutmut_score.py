@@ -1,0 +1,69 @@
+"""Print the mutation score per module from mutmut 3's results in mutants/ (run scripts/mutmut.sh).
+
+Killed counts mutants a test failed on (a timeout too: the mutant hung the code). The score is
+killed / (all - equivalent), where equivalent names the survivors listed in
+scripts/mutmut_equivalent.txt, each with the reason no test can tell it from the original.
+`--survivors` lists the rest by name (see one with `python -m mutmut show NAME`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", 37: "caught by type check", None: "not checked"}
+
+
+def equivalent_names() -> set[str]:
+    path = ROOT / "scripts" / "mutmut_equivalent.txt"
+    if not path.exists():
+        return set()
+    return {line.split()[0] for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")}
+
+
+def results() -> dict[str, dict[str, str]]:
+    """module -> mutant name -> status."""
+    by_module: dict[str, dict[str, str]] = defaultdict(dict)
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        module = str(meta.relative_to(ROOT / "mutants")).removesuffix(".meta")
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            by_module[module][name] = STATUS.get(code, "suspicious")
+    return by_module
+
+
+def main() -> int:
+    by_module = results()
+    if not by_module:
+        print("no results in mutants/: run scripts/mutmut.sh first", file=sys.stderr)
+        return 1
+    equivalent = equivalent_names()
+    survivors = []
+    print(f"{'module':32} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'left':>5} {'score':>7}")
+    totals: Counter = Counter()
+    for module, statuses in sorted(by_module.items()):
+        counts = Counter("killed" if s in ("killed", "timeout") else s for s in statuses.values())
+        equal = sum(1 for name, s in statuses.items() if s != "killed" and name in equivalent)
+        left = [n for n, s in statuses.items() if s not in ("killed", "timeout") and n not in equivalent]
+        survivors += [(n, statuses[n]) for n in left]
+        row = Counter(mutants=len(statuses), killed=counts["killed"], equivalent=equal, left=len(left))
+        totals.update(row)
+        print(_line(module, row))
+    print(_line("all", totals))
+    if "--survivors" in sys.argv:
+        for name, status in sorted(survivors):
+            print(f"{status:12} {name}")
+    return 0
+
+
+def _line(name: str, row: Counter) -> str:
+    considered = row["mutants"] - row["equivalent"]
+    score = 100.0 * row["killed"] / considered if considered else 100.0
+    return f"{name:32} {row['mutants']:7} {row['killed']:7} {row['equivalent']:7} {row['left']:5} {score:6.1f}%"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
