@@ -44,7 +44,7 @@ _lowrouter() {
         -m|--model) reply="$(lowrouter __complete-models 2>/dev/null)" ;;
         --by) reply="day week month model provider region" ;;
         --color) reply="auto always never" ;;
-        --sort) reply="price context name" ;;
+        --sort) reply="price context name co2" ;;
         --base-url|--cid|--csv|--limit|--max-cost|--max-price|--max-time|--max-tokens|--option|--provider|--query|--region|--since|--system|--temperature|--timeout|--until|--wait|-n|-o|-q|-s) COMPREPLY=(); return ;;
         *)
             case "$path" in

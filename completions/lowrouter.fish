@@ -155,7 +155,7 @@ complete -c lowrouter -n '__fish_seen_subcommand_from models' -l provider -r -d 
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l region -r -d 'Only models served in this region'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l free -d 'Only free models'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l max-price -r -d 'Only models whose prompt and completion prices are at most this, per million tokens'
-complete -c lowrouter -n '__fish_seen_subcommand_from models' -l sort -x -a 'price context name' -d 'Order by price, context or name'
+complete -c lowrouter -n '__fish_seen_subcommand_from models' -l sort -x -a 'price context name co2' -d 'Order by price, context, name, or co2 (your own measured g CO2e per 1,000 tokens, from the ledger)'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l refresh -d 'Fetch the list now, ignoring the cache'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l endpoints -d 'One row per endpoint: model, provider, region, status and prices'
 complete -c lowrouter -n '__fish_seen_subcommand_from models' -l json -d 'Print the models as a JSON list'

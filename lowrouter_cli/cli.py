@@ -182,6 +182,7 @@ class Sort(str, Enum):
     price = "price"
     context = "context"
     name = "name"
+    co2 = "co2"
 
 
 @app.command()
@@ -199,7 +200,8 @@ def models(
         "--max-price", metavar="USD", min=0, show_default=False,
         help="Only models whose prompt and completion prices are at most this, per million tokens.")] = None,
     sort: Annotated[Optional[Sort], typer.Option(
-        "--sort", case_sensitive=False, show_default=False, help="Order by price, context or name.")] = None,
+        "--sort", case_sensitive=False, show_default=False,
+        help="Order by price, context, name, or co2 (your own measured g CO2e per 1,000 tokens, from the ledger).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Fetch the list now, ignoring the cache.")] = False,
     endpoints: Annotated[bool, typer.Option(
         "--endpoints", help="One row per endpoint: model, provider, region, status and prices.")] = False,

@@ -191,3 +191,36 @@ def test_eco_gives_up_after_five_seconds(runner, emulator):
     assert result.returncode == 0
     assert sum(result.sleeps) <= 5.0
     assert "no eco numbers" in result.stderr
+
+
+def seed_measurements(runner, per_model):
+    env = runner.env()
+    for model_id, (co2e, tokens, count) in per_model.items():
+        for number in range(count):
+            ledger.record(env, Exchange(conversation_id="c", prompt="p", model=model_id, prompt_tokens=tokens // 2,
+                                        completion_tokens=tokens - tokens // 2, co2e_g=co2e, energy_wh=1.0,
+                                        time=f"2026-11-2{number}T10:00:00.000000Z"), print)
+
+
+def test_models_sort_co2_orders_by_the_users_measured_grams_per_1k_tokens(runner, emulator):
+    seed_measurements(runner, {MINI: (0.5, 1000, 3), "mistral/mistral-small": (0.1, 1000, 3),
+                               "anthropic/claude-3.5-haiku": (9.0, 1000, 2)})  # only 2: not enough
+
+    result = runner("models", "--sort", "co2")
+
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t")[-1] == "co2e_g_per_1k_tokens"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [(row[0], row[-1]) for row in rows[:2]] == [("mistral/mistral-small", "0.1"), (MINI, "0.5")]
+    assert all(row[-1] == "" for row in rows[2:])
+    assert "anthropic/claude-3.5-haiku" in [row[0] for row in rows[2:]]
+
+
+def test_models_on_a_terminal_shows_the_measured_column_and_says_when_there_is_none(runner):
+    assert "no measured CO2e yet" in runner("models", "--sort", "co2").stderr
+    seed_measurements(runner, {MINI: (0.5, 1000, 3)})
+
+    result = runner("models", "--color", "never", tty=True, COLUMNS="160")
+
+    mini = next(line for line in result.stdout.splitlines() if line.startswith(MINI))
+    assert "CO2e/1k tok" in result.stdout and mini.rstrip().endswith("500 mg")

@@ -25,21 +25,28 @@ def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> No
     env.stdout.flush()
 
 
-def print_models(env: Environment, models: list[Model]) -> None:
+def print_models(env: Environment, models: list[Model], measured: dict[str, float] | None = None) -> None:
     """One row per model: on a terminal id, context, prices, status and regions (name and
-    regions give way on a narrow screen); in a pipe the stable TSV columns, prices as numbers."""
+    regions give way on a narrow screen); in a pipe the stable TSV columns, prices as numbers.
+    `measured`: the user's own g CO2e per 1,000 tokens by model (from the ledger), as a last column."""
+    measured = measured or {}
     if not env.stdout_isatty:
-        return _tsv(env, MODEL_COLUMNS, [
+        header = MODEL_COLUMNS + (("co2e_g_per_1k_tokens",) if measured else ())
+        return _tsv(env, header, [
             [m.id, m.name, str(m.context_length or ""), tsv_price(m.prompt_price), tsv_price(m.completion_price),
-             ",".join(m.providers), ",".join(m.regions)] for m in models])
+             ",".join(m.providers), ",".join(m.regions)]
+            + ([plain(measured[m.id], significant=4) if m.id in measured else ""] if measured else [])
+            for m in models])
     from lowrouter_cli.render.fit import Column, print_fitted
 
     columns = [Column("Model"), Column("Name", drop=3, stacked=False), Column("Context", "right", drop=1),
                Column("In $/1M", "right"), Column("Out $/1M", "right"), Column("Status"),
-               Column("Regions", drop=2)]
+               Column("Regions", drop=2)] + ([Column("CO2e/1k tok", "right", drop=4)] if measured else [])
     print_fitted(env, columns, [
         [m.id, m.name, _thousands(m.context_length), format_price(m.prompt_price),
-         format_price(m.completion_price), _status_summary(m), " ".join(m.regions)] for m in models])
+         format_price(m.completion_price), _status_summary(m), " ".join(m.regions)]
+        + ([format_co2e(measured[m.id]) if m.id in measured else "–"] if measured else [])
+        for m in models])
 
 
 def print_endpoints(env: Environment, rows: list[tuple[Model, Endpoint]]) -> None:
