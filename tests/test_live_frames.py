@@ -121,6 +121,8 @@ def test_a_frame_renders_only_the_screenful_of_a_long_tail(kind):
         tail = "| id | name |\n|---|:--|\n" + "\n".join(f"| {i} | model-{i} |" for i in range(300))
         source = visible_source(tail, 18, WIDTH)
         assert source.split("\n") == ["| id | name |", "|---|:--|"] + [f"| {i} | model-{i} |" for i in range(286, 300)]
+        # on a tall screen too, only the last TABLE_ROWS rows: a table row costs rich the most
+        assert visible_source(tail, 60, WIDTH).split("\n")[2:] == [f"| {i} | model-{i} |" for i in range(284, 300)]
     else:
         tail = " ".join(f"word{i}" for i in range(3000))
         source = visible_source(tail, 18, WIDTH)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
     from rich.segment import Segment
 
+TABLE_ROWS = 16  # rows of an unfinished table drawn live (all of it is printed once it is done)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
@@ -44,14 +45,15 @@ def closes_fence(line: str, opener: str) -> bool:
 def visible_source(tail: str, rows: int, width: int) -> str:
     """Markdown for the bottom `rows` lines of the unfinished block `tail`."""
     lines = tail.split("\n")
+    if len(lines) > 2 + TABLE_ROWS and lines[0].lstrip().startswith("|") and _DELIMITER_ROW.match(lines[1]):
+        # rich lays a table out from every cell it holds (~0.4 ms a row): its last rows only.
+        return "\n".join(lines[:2] + lines[2:][-max(1, min(rows - 4, TABLE_ROWS)):])
     if len(lines) <= rows and len(tail) <= rows * width:
         return tail
     opener = fence_opener(lines[0])
     if opener is not None:
         # Only the last lines, as a code block of their own (plain: the colours come once it's done).
         return opener + "\n" + "\n".join(lines[1:][-rows:])
-    if len(lines) > 2 and lines[0].lstrip().startswith("|") and _DELIMITER_ROW.match(lines[1]):
-        return "\n".join(lines[:2] + lines[2:][-max(1, rows - 4):])
     suffix = "\n".join(lines[-rows:])[-rows * width:]
     start = suffix.find(" ") + 1 if len(suffix) == rows * width else 0
     return suffix[start:] if start < len(suffix) else suffix
