@@ -315,5 +315,27 @@ def _routed(body: dict[str, Any]) -> Routed:
     )
 
 
+def left_out_metadata(body: Any) -> list[str]:
+    """Optional fields of an answer that were sent with the wrong type, and so left out (for a
+    warning under -v): usage counts and cost, the routed model, provider and region, the id."""
+    if not isinstance(body, dict):
+        return []
+    names = []
+    usage = body.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        names.append("usage")
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens", "cost") if isinstance(usage, dict) else ():
+        parse = jsontext.finite if key == "cost" else jsontext.count
+        if usage.get(key) is not None and (parse(usage[key]) is None or isinstance(usage[key], str)):
+            names.append(f"usage.{key}")
+    extras = body.get("lowrouter") if isinstance(body.get("lowrouter"), dict) else {}
+    routed = extras.get("routed") if isinstance(extras.get("routed"), dict) else {}
+    for name, value in (("model", body.get("model")), ("lowrouter.generation_id", extras.get("generation_id")),
+                        *((f"lowrouter.routed.{k}", routed.get(k)) for k in ("model", "provider", "region"))):
+        if value is not None and not isinstance(value, str):
+            names.append(name)
+    return names
+
+
 def _str(value: Any) -> str | None:
     return jsontext.clean_text(value) if isinstance(value, str) and value else None

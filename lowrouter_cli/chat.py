@@ -55,6 +55,8 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: 
     try:
         with invocation.client(settings) as client, start_waiting(env, "waiting for the answer"):
             result = client.complete(request)
+        if invocation.verbose:
+            _warn_left_out(env, api.left_out_metadata(result.raw))
         exchange.answered_by(result)
         exchange.shown(result.text, env.monotonic())
         exchange.reasoning_parts = [e.text for e in result.events if type(e) is Reasoning]
@@ -118,6 +120,13 @@ def _await_eco(invocation: Invocation, settings: Settings, options: PromptOption
     """--eco (or config eco = true): the generation record for the footer, up to 5 s; never by default."""
     if options.spend.eco if options.spend.eco is not None else settings.eco:
         exchange.record = await_record(invocation, settings, exchange.generation_id)
+
+
+def _warn_left_out(env: Environment, names: list[str]) -> None:
+    from lowrouter_cli.render import messages
+
+    for name in names:
+        messages.notice(env, f"warning: left out {name}: the gateway sent a value of the wrong type")
 
 
 def _judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:

@@ -170,3 +170,15 @@ def test_a_generation_record_that_is_not_an_object_is_malformed(tmp_path):
         out = run_cli(tmp_path, gw.base_url, "generation", "gen-3")
     assert (out.code, out.stdout, out.stderr) == (
         7, "", "lowrouter: error: malformed response: the generation record is not a JSON object (generation gen-3)\n")
+
+
+def test_answer_metadata_of_the_wrong_type_is_left_out_with_a_warning_under_verbose(tmp_path):
+    body = completion("Fine.", model=["m"], usage={"prompt_tokens": "3", "completion_tokens": 2, "cost": "NaN"},
+                      lowrouter={"generation_id": "gen-4", "routed": {"provider": 5, "region": "eu"}})
+    with HostileGateway(lambda x: x.send(json_response(body))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "chat", "-v", "hi")
+        quiet = run_cli(tmp_path, gw.base_url, "chat", "hi")
+    assert (out.code, out.stdout, quiet.code, quiet.stdout, quiet.stderr) == (0, "Fine.\n", 0, "Fine.\n", "")
+    assert [line for line in out.stderr.splitlines() if "warning" in line] == [
+        f"lowrouter: warning: left out {name}: the gateway sent a value of the wrong type"
+        for name in ("usage.prompt_tokens", "usage.cost", "model", "lowrouter.routed.provider")]
