@@ -92,13 +92,14 @@ def utc_time(wall_clock: float) -> str:
 def _prepare_file(path: Path) -> None:
     """Create the file 0600 (its folder 0700) without following a link, and refuse anything that
     is not a regular file of ours; SQLite gives its -wal and -shm files the same mode."""
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    from lowrouter_cli.store import NotFollowed, open_no_follow
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, flags, 0o600)
+        fd = open_no_follow(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except NotFollowed as error:
+        raise LedgerError(str(error)) from None
     except OSError as error:
-        if path.is_symlink():
-            raise LedgerError(f"{path} is a symbolic link; not following it") from None
         raise LedgerError(f"cannot open {path}: {error.strerror or error}") from None
     try:
         info = os.fstat(fd)
