@@ -93,6 +93,23 @@ def test_the_layer_table_catches_a_wrong_import(tmp_path):
     assert layer_of("generations") == "support"  # render/tables.py once imported a helper from it
 
 
+def calls_of(path):
+    """The names of the functions a module calls (`f(...)` and `x.f(...)` alike)."""
+    return {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)}
+
+
+def test_an_exchange_is_finished_in_one_place():
+    """The footer and the ledger row of a prompt come from finish_exchange alone, which every job
+    that sends a prompt calls."""
+    callers = {name: sorted(module_name(p) for p in cli_modules() if name in calls_of(p))
+               for name in ("print_footer", "record_exchange", "finish_exchange")}
+    assert callers["print_footer"] == ["exchange"] and callers["record_exchange"] == ["exchange"]
+    senders = sorted(module_name(p) for p in cli_modules() if {"complete", "stream"} & calls_of(p)
+                     and layer_of(module_name(p)) == "jobs")
+    assert senders and callers["finish_exchange"] == senders
+
+
 def test_no_module_is_over_400_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 400}
