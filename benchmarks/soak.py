@@ -17,7 +17,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stream_bench import BIN, KEY, EmulatorProcess, measured  # noqa: E402
+from harness import measure  # noqa: E402
+from stream_bench import BIN, KEY, EmulatorProcess  # noqa: E402
+
+
+def measured(cmd, env):
+    run = measure(cmd, env)
+    return run.wall, run.cpu, run.peak_mib, run.output_bytes
+
 
 # (command, fault, expected exit code)
 FAULTS = [
