@@ -19,6 +19,7 @@ from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import UsageError
 from lowrouter_cli.ledger_rows import (  # noqa: F401 - the row's names are part of this module's interface
     COLUMNS,
+    MAX_INT,
     OUTCOMES,
     Exchange,
     _clean,
@@ -174,7 +175,7 @@ class Ledger:
             sql += f" WHERE {where}"
         sql += f" ORDER BY {order}"
         if limit:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {min(int(limit), MAX_INT)}"  # a huge -n is "all", not an SQL error
         return [row_to_exchange(row) for row in self.execute(sql, parameters).fetchall()]
 
     def count(self) -> tuple[int, int]:

@@ -69,6 +69,7 @@ def test_a_pipe_gets_tsv_newest_first_one_row_each(lr):
     assert dict(zip(header, rows[1]))["co2e_g"] == "0.0021"
     assert len(tsv(lr("logs", "-n", "1"))[1]) == 1
     assert len(tsv(lr("logs", "-n", "0"))[1]) == 3
+    assert len(tsv(lr("logs", "-n", str(10**30)))[1]) == 3
 
 
 @pytest.mark.parametrize("args, prompts", [
