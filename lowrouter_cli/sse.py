@@ -141,7 +141,7 @@ class SSEDecoder:
             if "\0" not in value:
                 self._last_id = value
         elif field == "retry":
-            if value.isascii() and value.isdigit():
+            if value.isascii() and value.isdigit() and len(value) <= 12:  # a sane number of ms, never 5000 digits
                 self._retry = int(value)
         return None
 

@@ -184,3 +184,10 @@ def test_an_error_status_with_a_short_or_corrupt_body_keeps_its_meaning(tmp_path
             out = run_cli(tmp_path, gw.base_url, "chat", "hi")
         assert (out.code, out.stdout) == (code, "")
         assert out.stderr.splitlines()[-1].startswith("lowrouter: error: HTTP ")
+
+
+def test_a_retry_field_of_5000_digits_is_ignored(tmp_path):
+    stream = b"retry: " + b"9" * 5000 + b"\n" + sse(chunk("Still."), chunk(finish="stop"))
+    with HostileGateway(lambda x: x.send(sse_response(stream))) as gw:
+        out = run_cli(tmp_path, gw.base_url, "stream", "hi")
+    assert (out.code, out.stdout, out.stderr) == (0, "Still.\n", "")

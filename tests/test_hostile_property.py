@@ -169,7 +169,11 @@ def test_stream_against_a_hostile_gateway(tmp_path_factory, data):
     if not ascii_only:  # a lone surrogate went out as invalid UTF-8: each bad byte reads as U+FFFD
         pieces = [p.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for p in pieces]
     text = "".join(pieces)
-    stream = b"".join(b"data: " + to_json(event, ascii_only) + (newline * 2).encode() for event in events)
+    fields = data.draw(st.lists(st.sampled_from([b": keep-alive", b"retry: 3000", b"retry: " + b"9" * 5000,
+                                                  b"id: 7", b"id: \x00", b"event: ping", b"data", b"\xef\xbb\xbf"]),
+                                max_size=3))
+    stream = b"".join(field + newline.encode() for field in fields)
+    stream += b"".join(b"data: " + to_json(event, ascii_only) + (newline * 2).encode() for event in events)
     if data.draw(st.booleans()):
         stream += f"data: [DONE]{newline}{newline}".encode()
     out = serve_and_run(data, tmp_path, stream, "text/event-stream", "stream", "hi")
