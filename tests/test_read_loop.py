@@ -89,6 +89,9 @@ def test_the_writer_flushes_before_each_blocking_read():
         calls.append(len(received))
         if len(received) == 1:
             flushed.set()  # the server sends the rest only once the first block was flushed
+            # and the read starts once all of it (last chunk, terminator, close) is there: one
+            # block, whatever the scheduler does (a read before the close could stop short of it)
+            server.thread.join(5)
 
     stream.before_wait = before_wait
     received = []
@@ -101,8 +104,8 @@ def test_the_writer_flushes_before_each_blocking_read():
 class FlushedText:
     """A stdout that shows only what was flushed, as a pipe's reader would see it."""
 
-    def __init__(self):
-        self.pending, self.flushed, self.flushes = [], "", 0
+    def __init__(self, on_flush=lambda text: None):
+        self.pending, self.flushed, self.flushes, self.on_flush = [], "", 0, on_flush
 
     def write(self, text):
         self.pending.append(text)
@@ -111,12 +114,17 @@ class FlushedText:
         self.flushed += "".join(self.pending)
         self.pending.clear()
         self.flushes += 1
+        self.on_flush(self.flushed)
 
 
 def test_piped_stream_shows_each_read_before_waiting_for_the_next(fake_env):
     from lowrouter_cli import cli
 
-    stdout = FlushedText()
+    def once_token_0_is_shown(flushed):
+        if "token 00000" in flushed and "token 00001" not in flushed:
+            server.thread.join(5)  # the next read starts once the rest and the close are all there
+
+    stdout = FlushedText(once_token_0_is_shown)
     first_shown = threading.Event()
 
     def wait_for_first_token():
