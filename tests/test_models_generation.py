@@ -246,10 +246,17 @@ def test_wait_polls_until_a_late_record_appears(emulator, run_cli):
 def test_wait_gives_up_at_its_deadline(emulator, run_cli):
     emulator.state.record_delay = 3600.0
     assert run_cli("chat", "hi").returncode == 0
-    result = run_cli("generation", "last", "--wait", "3")
+    sleeps = []
+
+    def monotonic():  # a clock on which each poll of the record takes 0.1 s and sleeps take their time
+        polls = [r for r in emulator.state.requests if r["path"].startswith("/generation")]
+        return sum(sleeps) + 0.1 * len(polls)
+
+    result = run_cli("generation", "last", "--wait", "3", sleep=sleeps.append, monotonic=monotonic)
     assert result.returncode == 4 and "(waited 3 s)" in result.stderr
-    # the last pause ends at the deadline: sleeps plus the requests' own time make the 3 s
-    assert result.sleeps[:3] == [0.25, 0.5, 1.0] and len(result.sleeps) == 4 and 2.5 < sum(result.sleeps) <= 3
+    # the last pause ends at the deadline: the 4th poll is at 0.25 + 0.5 + 1.0 + 4 × 0.1 = 2.15 s
+    assert sleeps == [0.25, 0.5, 1.0, pytest.approx(0.85)]
+    assert len([r for r in emulator.state.requests if r["path"].startswith("/generation")]) == 5
 
 
 def test_failures_are_recorded_too(run_cli, user_dirs):
