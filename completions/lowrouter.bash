@@ -53,7 +53,7 @@ _lowrouter() {
                 "auth login") [[ $cur == -* ]] && reply="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "auth logout") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "auth status") [[ $cur == -* ]] && reply="--verify --no-verify --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
-                "chat") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --estimate --max-cost --force --eco --no-eco --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
+                "chat") [[ $cur == -* ]] && reply="-m --model -s --system --region --provider --max-tokens --temperature --raw --no-md --json -o --option --curl -c --continue --cid --no-log --no-history --reasoning --no-reasoning --estimate --max-cost --force --eco --no-eco -i --interactive --base-url --timeout -v --verbose --color -h --help" || reply="" ;;
                 "config") [[ $cur == -* ]] && reply="-h --help" || reply="get list path set unset" ;;
                 "config get") [[ $cur == -* ]] && reply="--base-url --timeout -v --verbose --color -h --help" || reply="base_url budget_daily budget_monthly eco max_time model models_ttl provider reasoning region timeout" ;;
                 "config list") [[ $cur == -* ]] && reply="--json --base-url --timeout -v --verbose --color -h --help" || reply="" ;;

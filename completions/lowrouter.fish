@@ -53,6 +53,7 @@ complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l estimate -d 'Send
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l max-cost -r -d 'Refuse to send (exit 9) when the worst-case estimated cost is above this'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l force -d 'Send even over --max-cost or a budget (budget_daily, budget_monthly)'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l eco -l no-eco -d 'Wait up to 5 s for the generation record and add its energy and CO2e to the footer [config eco]'
+complete -c lowrouter -n '__fish_seen_subcommand_from chat' -s i -l interactive -d 'An interactive session (also without a prompt when stdin and stdout are terminals); the PROMPT, if given, is its first turn'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l base-url -r -d 'Gateway API base URL [env LOWROUTER_BASE_URL; default https://lowrouter.ai/api/v1]'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -l timeout -r -d 'Longest wait for an answer; for streams, the longest silence between bytes [default 120]'
 complete -c lowrouter -n '__fish_seen_subcommand_from chat' -s v -l verbose -d 'Show requests, headers (key redacted), status, timing and retries on stderr'

@@ -5,15 +5,13 @@ happened, in finish_exchange. Failures propagate as our exceptions; cli.py turns
 
 from __future__ import annotations
 
-import signal
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, List, NoReturn, Optional
+from typing import List, Optional
 
-from lowrouter_cli import api, deadline
+from lowrouter_cli import api
+from lowrouter_cli.answering import fail, judge, stream_exchange
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import Interrupted, OutputClosed, StoppedAfter, translated
-from lowrouter_cli.events import AnswerSummary, Content, Reasoning, unusable
+from lowrouter_cli.events import Reasoning
 from lowrouter_cli.exchange import Exchange, finish_exchange
 from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render.answer import print_answer, print_json
@@ -69,10 +67,11 @@ def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: 
                 show_reasoning(env, "".join(e.text for e in result.events if type(e) is Reasoning))
             if result.answer.content_seen:
                 print_answer(env, result.text, markdown=not raw)
-        _judge(env, result.answer, result.generation_id)
+        judge(env, result.answer, result.generation_id)
     except BaseException as error:
-        _fail(invocation, settings, exchange, error)
-    _await_eco(invocation, settings, options, exchange)
+        fail(invocation, settings, exchange, error)
+    if _eco(settings, options):
+        exchange.record = await_record(invocation, settings, exchange.generation_id)
     finish_exchange(env, settings, exchange)
 
 
@@ -85,41 +84,8 @@ def stream(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw
         return _print_curl(invocation.env, settings, request, stream=True)
     if before_sending(invocation, settings, request, options.spend, as_json=as_json):
         return  # --estimate: nothing sent
-    env, writer = invocation.env, None
-    exchange = Exchange(request, conversation_id, started=env.monotonic())
-    try:
-        with ExitStack() as scope:  # left in reverse: summary taken, connection closed, spinner gone
-            client = scope.enter_context(invocation.client(settings))
-            waiting = scope.enter_context(start_waiting(env, "waiting for the first token"))
-            stop = deadline.limit(settings.max_time, lambda: StoppedAfter(
-                f"stopped after {settings.max_time:g} s (--max-time); the answer is incomplete"))
-            with stop:  # the whole stream, headers too
-                chat_stream = scope.enter_context(client.stream(request, keep_raw=as_json))
-            scope.callback(exchange.answered_by, chat_stream)
-            writer = stream_writer(env, as_json=as_json, raw=raw, reasoning=settings.reasoning)
-            chat_stream.byte_stream.before_wait = writer.flush  # flush what was written before a read blocks
-            started = env.monotonic()
-            with stop:
-                for event in waiting.until_first(chat_stream):
-                    writer.write(event)
-                    if type(event) is Content:
-                        exchange.shown(event.text, env.monotonic())
-                    elif type(event) is Reasoning:
-                        exchange.reasoning_parts.append(event.text)
-        writer.finish()
-        writer = None  # finished: a failure from here on has no partial text to keep
-        exchange.seconds_streaming = env.monotonic() - started
-        _judge(env, chat_stream.answer, chat_stream.generation_id)
-    except BaseException as error:
-        _fail(invocation, settings, exchange, error, writer)
-    _await_eco(invocation, settings, options, exchange)
-    finish_exchange(env, settings, exchange)
-
-
-def _await_eco(invocation: Invocation, settings: Settings, options: PromptOptions, exchange: Exchange) -> None:
-    """--eco (or config eco = true): the generation record for the footer, up to 5 s; never by default."""
-    if options.spend.eco if options.spend.eco is not None else settings.eco:
-        exchange.record = await_record(invocation, settings, exchange.generation_id)
+    exchange = Exchange(request, conversation_id, started=invocation.env.monotonic())
+    stream_exchange(invocation, settings, exchange, as_json=as_json, raw=raw, eco=_eco(settings, options))
 
 
 def _warn_left_out(env: Environment, names: list[str]) -> None:
@@ -129,60 +95,9 @@ def _warn_left_out(env: Environment, names: list[str]) -> None:
         messages.notice(env, f"warning: left out {name}: the gateway sent a value of the wrong type")
 
 
-def _judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:
-    """An answer cut at the token limit is still an answer (with a notice); no usable answer at
-    all (a refusal, a tool call, a content filter, nothing but reasoning) is a failure, exit 10."""
-    problem = unusable(answer, generation_id)
-    if problem is not None:
-        raise problem
-    if answer.cut_off:
-        from lowrouter_cli.render import messages
-
-        messages.notice(env, "the answer was cut off at the token limit (finish_reason length); "
-                             "a larger --max-tokens allows a longer one")
-
-
-def _fail(invocation: Invocation, settings: Settings, exchange: Exchange, error: BaseException,
-          writer: Any = None) -> NoReturn:
-    """The exchange failed (the connection is already closed): keep the partial answer on screen,
-    record the exchange, and raise the failure as ours."""
-    from lowrouter_cli.route_help import add_where_up
-
-    ours = translated(error)
-    add_where_up(invocation.env, settings.base_url, exchange.request, ours)
-    exchange.failed(ours)
-    if writer is not None and not isinstance(ours, OutputClosed):
-        with _second_interrupt_ends_the_process(isinstance(ours, Interrupted)):
-            _finish_quietly(writer)
-    finish_exchange(invocation.env, settings, exchange)
-    if ours is error:
-        raise error
-    raise ours from None
-
-
-def _finish_quietly(writer: Any) -> None:
-    """Keep the partial text on screen; a failure while doing so must not hide the real error."""
-    try:
-        writer.finish()
-    except (OSError, ValueError, KeyboardInterrupt):
-        pass
-
-
-@contextmanager
-def _second_interrupt_ends_the_process(interrupted: bool) -> Iterator[None]:
-    """After a Ctrl-C, a second one while we tidy up ends the process at once; the handler is
-    put back afterwards."""
-    previous = None
-    if interrupted:
-        try:
-            previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
-        except ValueError:  # not the main thread: signals are not ours to set
-            pass
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+def _eco(settings: Settings, options: PromptOptions) -> bool:
+    """--eco (or config eco = true): await the generation record for the footer, up to 5 s; never by default."""
+    return options.spend.eco if options.spend.eco is not None else settings.eco
 
 
 def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, api.ChatRequest, str | None]:

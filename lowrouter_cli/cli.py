@@ -21,7 +21,7 @@ from lowrouter_cli.commands import auth, config, logs
 from lowrouter_cli.commands.request_options import RequestOpt, request_fields, two_values
 from lowrouter_cli.commands.shared import Session, with_shared_options, with_shared_options_before_name
 from lowrouter_cli.context import Environment
-from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, Terminated
+from lowrouter_cli.errors import ExitCode, LowRouterError, OutputClosed, Terminated, UsageError
 from lowrouter_cli.invocation import Invocation
 
 app = typer.Typer(
@@ -129,15 +129,30 @@ def chat(
     max_cost: MaxCostOpt = None,
     force: ForceOpt = False,
     eco: EcoOpt = None,
+    interactive: Annotated[bool, typer.Option(
+        "-i", "--interactive",
+        help="An interactive session (also without a prompt when stdin and stdout are terminals); "
+             "the PROMPT, if given, is its first turn.")] = False,
 ) -> None:
-    """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe)."""
+    """Ask once and print the whole answer (Markdown on a terminal, plain text in a pipe).
+
+    With -i, a session: answers stream live, every turn continues one conversation, and the status
+    line shows tokens, cost and CO2e. Its commands: /model ID, /region [R], /provider [P], /system
+    [TEXT], /new, /retry, /edit, /cost, /trace, /copy, /save FILE, /help, /exit.
+    """
     from lowrouter_cli import chat as jobs
 
-    jobs.chat(invocation, jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature,
-                                             curl, no_log, continue_, cid, reasoning=reasoning,
-                                             extra=request_fields(request_options),
-                                             spend=spend_options(estimate, max_cost, force, eco)),
-              as_json=json, raw=raw)
+    options = jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature, curl, no_log,
+                                 continue_, cid, reasoning=reasoning, extra=request_fields(request_options),
+                                 spend=spend_options(estimate, max_cost, force, eco))
+    env = invocation.env
+    if interactive or (not prompt and env.stdin_isatty and env.stdout_isatty and not (json or curl)):
+        from lowrouter_cli.session_job import run_session
+
+        if json or curl:
+            raise UsageError("-i can't be combined with --json or --curl")
+        return run_session(invocation, options, raw=raw)
+    jobs.chat(invocation, options, as_json=json, raw=raw)
 
 
 @app.command()

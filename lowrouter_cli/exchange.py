@@ -36,6 +36,7 @@ class Exchange:
     first_token: float | None = None
     ended: float | None = None
     record: Any = None  # the generation record (--eco awaits it): eco numbers for the footer and the ledger
+    cost: float | None = None  # set by finish_exchange: usage.cost, else tokens times cached prices
 
     def shown(self, text: str, now: float) -> None:
         """Text of the answer that reached the user (a cancelled answer is kept as far as this)."""
@@ -70,7 +71,7 @@ def finish_exchange(env: Environment, settings: Settings, exchange: Exchange) ->
     if exchange.ended is None:
         exchange.ended = env.monotonic()
     usage = exchange.usage or api.Usage()
-    cost = exchange_cost(env, settings, exchange.routed.model, usage)
+    cost = exchange.cost = exchange_cost(env, settings, exchange.routed.model, usage)
     if exchange.outcome == OK:
         seconds, completion = exchange.seconds_streaming, usage.completion_tokens
         messages.print_footer(env, messages.Footer(

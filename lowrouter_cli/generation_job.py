@@ -9,7 +9,7 @@ from lowrouter_cli import generations
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import GatewayError, UsageError
 from lowrouter_cli.invocation import Invocation
-from lowrouter_cli.records import GenerationRecord, left_out, parse_generation
+from lowrouter_cli.records import left_out
 from lowrouter_cli.render import messages
 from lowrouter_cli.render.answer import print_json
 
@@ -26,7 +26,7 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
         raise UsageError("give a generation id, 'last', or --list")
     env = invocation.env
     generation_id = generations.resolve_id(env, generation_id)
-    record = _stored_record(env, generation_id)
+    record = generations.stored_record(env, generation_id)
     if record is None:
         settings = invocation.settings()
         announce = (lambda message: messages.notice(env, message)) if invocation.verbose else (lambda message: None)
@@ -35,7 +35,8 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
         if not isinstance(record.raw, dict):
             raise GatewayError("malformed response: the generation record is not a JSON object",
                                generation_id=generation_id)
-        _store_record(env, generation_id, record.raw)
+        generations.store_record(env, generation_id, record.raw,
+                                 lambda message: messages.notice(env, message))
     if invocation.verbose:
         for name in left_out(record):
             messages.notice(env, f"warning: left out {name}: the gateway sent a value of the wrong type")
@@ -43,28 +44,6 @@ def run_generation(invocation: Invocation, generation_id: str | None, *, wait: f
         print_json(env, record.raw)
         return
     print_generation(env, record, generations.eco_problems(record))
-
-
-def _stored_record(env: Environment, generation_id: str) -> GenerationRecord | None:
-    from lowrouter_cli.ledger import LedgerError, read
-
-    try:
-        for opened in read(env):
-            stored = opened.stored_record(generation_id)
-            return None if stored is None else parse_generation(stored)
-    except LedgerError:
-        return None  # the gateway still has it
-    return None
-
-
-def _store_record(env: Environment, generation_id: str, record: Any) -> None:
-    from lowrouter_cli.ledger import LedgerError, read
-
-    try:
-        for opened in read(env):
-            opened.store_record(generation_id, record)
-    except LedgerError as error:
-        messages.notice(env, f"warning: generation record not kept in the ledger: {error}")
 
 
 def run_history(env: Environment, *, limit: int, as_json: bool) -> None:

@@ -4,7 +4,7 @@ find the newest one in the ledger for `generation last`."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import RequestRejected, UsageError
@@ -85,3 +85,27 @@ def resolve_id(env: Environment, generation_id: str) -> str:
 def _off(actual: float, expected: float) -> bool:
     return abs(actual - expected) > TOLERANCE * max(abs(expected), 1e-12)
 
+
+def stored_record(env: Environment, generation_id: str) -> GenerationRecord | None:
+    """A record kept in the ledger (None when it holds none or can't be read)."""
+    from lowrouter_cli.ledger import LedgerError, read
+    from lowrouter_cli.records import parse_generation
+
+    try:
+        for opened in read(env):
+            stored = opened.stored_record(generation_id)
+            return None if stored is None else parse_generation(stored)
+    except LedgerError:
+        return None  # the gateway still has it
+    return None
+
+
+def store_record(env: Environment, generation_id: str, record: Any, warn: Callable[[str], None]) -> None:
+    """Keep a fetched record in the ledger, so showing it again needs no network."""
+    from lowrouter_cli.ledger import LedgerError, read
+
+    try:
+        for opened in read(env):
+            opened.store_record(generation_id, record)
+    except LedgerError as error:
+        warn(f"warning: generation record not kept in the ledger: {error}")

@@ -10,7 +10,8 @@ import sys
 
 from conftest import ROOT, process_environ
 
-WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "markdown_it", "pygments", "sqlite3")
+WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "markdown_it", "pygments", "sqlite3",
+           "prompt_toolkit")
 PROBE = (
     "import json, sys\n"
     "sys.argv = ['lowrouter', *sys.argv[1:]]\n"
@@ -22,7 +23,7 @@ PROBE = (
 # command -> modules it must load (of those watched) and modules it must not
 EXPECTED = {
     "--help": (set(), {"typer", "requests", "rich", "urllib3"}),
-    "chat --help": (set(), {"typer", "requests", "rich", "urllib3"}),
+    "chat --help": (set(), {"typer", "requests", "rich", "urllib3", "prompt_toolkit"}),
     "config set --help": (set(), {"typer", "requests", "rich", "urllib3"}),
     "--version": (set(), {"typer", "requests", "rich"}),
     "__complete-models": (set(), {"typer", "requests", "rich"}),
@@ -31,8 +32,8 @@ EXPECTED = {
     "auth status --no-verify": ({"typer"}, {"requests", "rich.markdown", "markdown_it"}),
     "models": ({"typer"}, {"requests", "rich", "markdown_it"}),  # cached, in a pipe
     "generation --list": ({"typer", "sqlite3"}, {"requests", "rich", "markdown_it"}),
-    "chat hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments"}),  # in a pipe
-    "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments"}),
+    "chat hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),  # in a pipe
+    "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),
 }
 
 

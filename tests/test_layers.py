@@ -18,7 +18,8 @@ LAYERS = {
     "cli": {"cli", "entry", "__main__", "help_text", "help_widths"},
     "commands": {"commands", "commands.*"},
     "jobs": {"chat", "account", "*_job"},
-    "support": {"invocation", "exchange", "recording", "conversation", "generations", "prompt", "curl", "spending",
+    "support": {"invocation", "exchange", "answering", "session_state", "session_input", "session_commands",
+                "recording", "conversation", "generations", "prompt", "curl", "spending",
                 "route_help"},
     "records": {"client", "api", "events", "records", "shapes", "catalog", "store", "settings", "completion",
                 "ledger", "ledger_*", "usage", "estimates"},
@@ -101,12 +102,13 @@ def calls_of(path):
 
 def test_an_exchange_is_finished_in_one_place():
     """The footer and the ledger row of a prompt come from finish_exchange alone, which every job
-    that sends a prompt calls."""
+    that sends a prompt calls (or answering.stream_exchange, the streamed turn shared by `stream` and
+    the interactive session, calls for it)."""
     callers = {name: sorted(module_name(p) for p in cli_modules() if name in calls_of(p))
                for name in ("print_footer", "record_exchange", "finish_exchange")}
     assert callers["print_footer"] == ["exchange"] and callers["record_exchange"] == ["exchange"]
     senders = sorted(module_name(p) for p in cli_modules() if {"complete", "stream"} & calls_of(p)
-                     and layer_of(module_name(p)) == "jobs")
+                     and (layer_of(module_name(p)) == "jobs" or module_name(p) == "answering"))
     assert senders and callers["finish_exchange"] == senders
 
 

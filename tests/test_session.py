@@ -1,0 +1,203 @@
+"""`lowrouter chat -i` in a real pseudo-terminal (pexpect) against the emulator: what reaches the
+gateway turn by turn, Ctrl-C during an answer, slash commands, multi-line input, the input history
+across sessions and the ledger. prompt_toolkit asks the terminal where its cursor is (CPR, ESC[6n)
+each time it shows the prompt: answering that is how a test knows the prompt is up, and it lets the
+status line be drawn (prompt_toolkit draws its bottom toolbar only once the terminal has answered)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+
+import pexpect
+import pytest
+
+from conftest import TEST_KEY, lowrouter_command, process_environ
+from ledger_run import Runner
+
+CPR_REQUEST = b"\x1b[6n"
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\x08\r]")
+UP, ESC_ENTER, CTRL_C = "\x1b[A", "\x1b\r", "\x03"
+
+
+class Repl:
+    def __init__(self, emulator, *args: str, env: dict | None = None) -> None:
+        command = lowrouter_command("chat", "-i", *args)
+        environ = process_environ(emulator.base_url, env={"TERM": "xterm", **(env or {})})
+        self.child = pexpect.spawn(command[0], command[1:], env=environ, dimensions=(30, 120), timeout=15)
+        self.seen = b""
+        self.wait_for_prompt()
+
+    def wait_for_prompt(self) -> str:
+        """Everything written since the last prompt, escape codes removed; the prompt is up."""
+        self.child.expect_exact(CPR_REQUEST)
+        self.child.send("\x1b[1;1R")  # the cursor is at the top: the toolbar goes at the bottom
+        text = self.child.before
+        self.seen += text
+        return ESCAPES.sub(b"", text).decode("utf-8", "replace")
+
+    def ask(self, line: str) -> str:
+        self.child.send(line + "\r")
+        return self.wait_for_prompt()
+
+    def until(self, text: str) -> None:
+        self.child.expect_exact(text.encode())
+
+    def end(self) -> str:
+        self.child.sendeof()
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus == 0
+        return ESCAPES.sub(b"", self.child.before).decode("utf-8", "replace")
+
+
+def sent_messages(emulator) -> list[list[dict]]:
+    return [json.loads(r["body"])["messages"] for r in emulator.chat_requests()]
+
+
+def sent_bodies(emulator) -> list[dict]:
+    return [json.loads(r["body"]) for r in emulator.chat_requests()]
+
+
+def test_three_turns_reach_the_gateway_in_order_and_the_ledger_holds_them(emulator):
+    repl = Repl(emulator)
+    first = repl.ask("one")
+    assert "Hello from the LowRouter emulator" in first
+    repl.ask("two")
+    third = repl.ask("three")
+    summary = repl.end()
+    messages = sent_messages(emulator)
+    assert [[m["content"] for m in turn if m["role"] == "user"] for turn in messages] == [
+        ["one"], ["one", "two"], ["one", "two", "three"]]
+    assert [m["role"] for m in messages[2]] == ["user", "assistant"] * 2 + ["user"]
+    rows = Runner(emulator.base_url).rows()
+    assert [(r["prompt"], r["outcome"]) for r in rows] == [("one", "ok"), ("two", "ok"), ("three", "ok")]
+    assert len({r["conversation_id"] for r in rows}) == 1
+    assert rows[0]["answer"] == messages[1][1]["content"]
+    cid = rows[0]["conversation_id"]
+    assert re.search(rf"session ended: 3 turns · [\d,]+ → [\d,]+ tokens · \$[\d.]+ .*· cid {cid}", summary)
+    assert "lowrouter/auto · unpinned" in third  # the status line, drawn under the prompt
+
+
+def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(emulator):
+    emulator.push_faults("ok chunk_delay=0.02")  # the first answer crawls: 300 words take 6 s
+    repl = Repl(emulator)
+    repl.child.send("[[answer:long words=300]] tell me\r")
+    repl.until("Section 2")
+    repl.child.send(CTRL_C)
+    cancelled = repl.wait_for_prompt()
+    assert "answer cancelled" in cancelled
+    repl.ask("and then?")
+    repl.end()
+    rows = Runner(emulator.base_url).rows()
+    assert [r["outcome"] for r in rows] == ["cancelled", "ok"]
+    partial = rows[0]["answer"]
+    assert "Section 2" in partial and "Section 9" not in partial
+    second = sent_messages(emulator)[1]
+    assert second[1] == {"role": "assistant", "content": partial}  # the partial answer stays in context
+
+
+def test_model_region_and_provider_commands_change_the_next_request(emulator):
+    repl = Repl(emulator)
+    repl.ask("first")
+    assert "model: openai/gpt-4o-mini" in repl.ask("/model openai/gpt-4o-mini")
+    repl.ask("/region eu-west")
+    repl.ask("/provider openai")
+    pinned = repl.ask("second")
+    assert "openai/gpt-4o-mini · pinned openai/eu-west" in pinned
+    repl.ask("/provider")  # no argument: unpinned
+    repl.ask("third")
+    repl.end()
+    bodies = sent_bodies(emulator)
+    assert [(b["model"], b.get("route")) for b in bodies] == [
+        ("lowrouter/auto", None),
+        ("openai/gpt-4o-mini", {"region": "eu-west", "provider": "openai"}),
+        ("openai/gpt-4o-mini", {"region": "eu-west"}),
+    ]
+
+
+def test_retry_resends_the_last_prompt_without_its_answer(emulator):
+    repl = Repl(emulator)
+    repl.ask("a question")
+    repl.ask("/retry")
+    repl.end()
+    messages = sent_messages(emulator)
+    assert messages == [[{"role": "user", "content": "a question"}]] * 2
+    assert [r["prompt"] for r in Runner(emulator.base_url).rows()] == ["a question", "a question"]
+
+
+def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):
+    repl = Repl(emulator)
+    repl.child.send("line one" + ESC_ENTER + "line two\r")
+    repl.wait_for_prompt()
+    repl.child.send('"""\r')
+    repl.wait_for_prompt()  # the block's continuation prompt
+    repl.child.send("alpha\r")
+    repl.wait_for_prompt()
+    repl.child.send('beta"""\r')
+    repl.wait_for_prompt()
+    repl.end()
+    assert [turn[-1]["content"] for turn in sent_messages(emulator)] == ["line one\nline two", "alpha\nbeta"]
+
+
+def test_the_input_history_persists_across_sessions_and_is_private(emulator):
+    first = Repl(emulator)
+    first.ask("remember me")
+    first.end()
+    second = Repl(emulator)
+    second.child.send(UP + "\r")  # the previous session's line, recalled
+    second.wait_for_prompt()
+    second.end()
+    assert [turn[-1]["content"] for turn in sent_messages(emulator)][-1] == "remember me"
+    history = Runner(emulator.base_url).data_dir / "input_history"
+    assert stat.S_IMODE(os.stat(history).st_mode) == 0o600
+
+
+def test_unknown_commands_get_a_suggestion_and_errors_return_to_the_prompt(emulator):
+    repl = Repl(emulator)
+    assert "unknown command /modle; did you mean /model?" in repl.ask("/modle x")
+    repl.ask("/model nobody/nothing")
+    rejected = repl.ask("hi")
+    assert "error:" in rejected and "not a valid model ID" in rejected
+    repl.ask("/model openai/gpt-4o-mini")
+    assert "Hello from the LowRouter emulator" in repl.ask("hi again")
+    repl.end()
+    assert [r["outcome"] for r in Runner(emulator.base_url).rows()] == ["rejected", "ok"]
+
+
+def test_resuming_prints_the_last_exchange_and_continues_it(emulator, run_cli):
+    assert run_cli("chat", "the earlier question").returncode == 0
+    repl = Repl(emulator, "-c")
+    assert "> the earlier question" in ESCAPES.sub(b"", repl.seen).decode()
+    repl.ask("and now?")
+    repl.end()
+    last = sent_messages(emulator)[-1]
+    assert [m["content"] for m in last if m["role"] == "user"] == ["the earlier question", "and now?"]
+    rows = Runner(emulator.base_url).rows()
+    assert len({r["conversation_id"] for r in rows}) == 1
+
+
+@pytest.mark.parametrize("stdin_isatty, stdout_isatty, which", [(False, True, "stdin"), (True, False, "stdout")])
+def test_without_a_terminal_i_is_a_usage_error(run_cli, emulator, stdin_isatty, stdout_isatty, which):
+    result = run_cli("chat", "-i", stdin_isatty=stdin_isatty, stdout_isatty=stdout_isatty)
+    assert result.returncode == 2
+    assert result.stderr == f"lowrouter: error: -i needs a terminal, and {which} is not one (ask once with `lowrouter chat PROMPT`)\n"
+    assert emulator.chat_requests() == []
+
+
+def test_i_with_json_is_a_usage_error(run_cli, emulator):
+    result = run_cli("chat", "-i", "--json", stdin_isatty=True, stdout_isatty=True)
+    assert (result.returncode, result.stderr) == (2, "lowrouter: error: -i can't be combined with --json or --curl\n")
+
+
+def test_tab_completes_slash_commands_and_cached_model_ids(emulator, run_cli):
+    assert run_cli("models").returncode == 0  # the cached model list the completion reads
+    repl = Repl(emulator)
+    repl.child.send("/mo\t")  # -> "/model "
+    repl.child.send("anthropic/claude-3.5-h\t")  # -> the whole id
+    assert "model: anthropic/claude-3.5-haiku" in repl.ask("")
+    repl.ask("hi")
+    repl.end()
+    assert sent_bodies(emulator)[0]["model"] == "anthropic/claude-3.5-haiku"
