@@ -142,17 +142,24 @@ def chat(
     """
     from lowrouter_cli import chat as jobs
 
-    options = jobs.PromptOptions(prompt, model, system, region, provider, max_tokens, temperature, curl, no_log,
-                                 continue_, cid, reasoning=reasoning, extra=request_fields(request_options),
-                                 spend=spend_options(estimate, max_cost, force, eco))
+    _chat_or_session(invocation, jobs.PromptOptions(
+        prompt, model, system, region, provider, max_tokens, temperature, curl, no_log, continue_, cid,
+        reasoning=reasoning, extra=request_fields(request_options), spend=spend_options(estimate, max_cost, force, eco)),
+        interactive=interactive, as_json=json, raw=raw)
+
+
+def _chat_or_session(invocation: Invocation, options: Any, *, interactive: bool, as_json: bool, raw: bool) -> None:
+    """-i, or no prompt with stdin and stdout terminals: the interactive session; else one answer."""
     env = invocation.env
-    if interactive or (not prompt and env.stdin_isatty and env.stdout_isatty and not (json or curl)):
+    if interactive or (not options.words and env.stdin_isatty and env.stdout_isatty and not (as_json or options.curl)):
         from lowrouter_cli.session_job import run_session
 
-        if json or curl:
+        if as_json or options.curl:
             raise UsageError("-i can't be combined with --json or --curl")
         return run_session(invocation, options, raw=raw)
-    jobs.chat(invocation, options, as_json=json, raw=raw)
+    from lowrouter_cli import chat as jobs
+
+    jobs.chat(invocation, options, as_json=as_json, raw=raw)
 
 
 @app.command()
