@@ -55,3 +55,25 @@ def test_one_line_adds_generation_id_and_collapses_newlines():
     error = GatewayError("bad\nthing", generation_id="gen-9")
     assert error.one_line() == "bad thing (generation gen-9)"
     assert ExitCode.INTERRUPTED == 130
+
+
+def test_codes_inside_a_body_keep_status_and_details():
+    limited = error_for_code("429", "slow", generation_id="gen-1", error_type="t")
+    assert (type(limited), limited.status, limited.generation_id, limited.error_type) == \
+        (RateLimited, 429, "gen-1", "t")
+    named = error_for_code("rate_limit_exceeded", "slow")
+    assert (type(named), named.status) == (RateLimited, 429)
+    failed = error_for_code("502", "upstream", generation_id="gen-2")
+    assert (type(failed), failed.status, failed.generation_id) == (GatewayError, 502, "gen-2")
+    assert error_for_code("server_error", "x").status is None
+    assert error_for_code(True, "x").status is None and type(error_for_code(True, "x")) is GatewayError
+    assert error_for_code("²", "x").status is None
+
+
+def test_error_code_of_any_shape():
+    from lowrouter_cli.errors import error_code_of
+
+    assert error_code_of({"error": {"code": 7}}) == 7
+    assert error_code_of({"error": "text"}) is None
+    for junk in (None, [], "error", 5):
+        assert error_code_of(junk) is None

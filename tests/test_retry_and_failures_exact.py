@@ -69,6 +69,10 @@ def test_server_wait_prefers_retry_after_ms():
     assert retry.server_wait({"retry-after-ms": "soon", "Retry-After": "100"}, 0) == 100.0  # uncapped
     assert retry.server_wait({"retry-after-ms": "inf", "Retry-After": "2"}, 0) == 2.0
     assert retry.server_wait({}, 0) is None
+    import email.utils
+
+    now = 1_700_000_000.0
+    assert retry.server_wait({"Retry-After": email.utils.formatdate(now + 30, usegmt=True)}, now) == 30.0
 
 
 def test_snippet_is_short_single_line_and_tag_free():
@@ -89,6 +93,7 @@ def test_snippet_is_short_single_line_and_tag_free():
     ("proxy-authorization", "Basic dXNlcjpwYXNz", "Basic [redacted]"),
     ("Proxy-Authorization", "Basic  two  spaces", "Basic [redacted]"),
     ("Cookie", "session=abc", "[redacted]"),
+    ("Authorization", " Bearer x", "[redacted]"),
     ("COOKIE", "a b c", "a [redacted]"),
     ("Accept", "text/event-stream", "text/event-stream"),
 ])
@@ -124,6 +129,8 @@ def test_reason_takes_the_errno_text_or_a_short_line():
     (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('x'))"), NetworkError,
      "h closed the connection without answering", True),
     (requests.exceptions.ConnectionError("RemoteDisconnected"), NetworkError,
+     "h closed the connection without answering", True),
+    (requests.exceptions.ConnectionError("('Connection aborted.', ConnectionResetError(104))"), NetworkError,
      "h closed the connection without answering", True),
     (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), NetworkError,
      "cannot connect to h: Connection refused", True),

@@ -75,3 +75,51 @@ def test_any_split_decodes_to_the_same_events(cuts):
 def test_arbitrary_bytes_never_raise(chunks):
     events = decode(chunks)
     assert all(isinstance(event, Event) for event in events)
+
+
+def test_end_drops_the_unfinished_event_and_leaves_a_clean_decoder():
+    decoder = SSEDecoder()
+    assert decoder.feed(b"event: odd\ndata: a\ndata: partial line") == []
+    decoder.end()
+    assert decoder.feed(b"data: b\n\n") == [Event("b")]  # neither "a", the line, nor the event type
+    decoder.feed(b"data: c")
+    decoder.end()
+    assert decoder.feed(b"\n\n") == []
+
+
+def test_event_and_line_caps_are_exact(monkeypatch):
+    import pytest
+
+    from lowrouter_cli import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 20)
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: 0123456789ab\n") == []  # 18 bytes with "data: "
+    with pytest.raises(sse.EventTooLarge, match="^a stream event is longer than 0 MiB$"):
+        decoder.feed(b"data: x\n")  # 8 more: 26 in one event
+    whole = SSEDecoder()
+    assert whole.feed(b"data: 0123456789abcd\n\n") == [Event("0123456789abcd")]  # exactly 20
+    assert whole.feed(b"data: 0123456789abcd\n\n") == [Event("0123456789abcd")]  # counted afresh
+    with pytest.raises(sse.EventTooLarge, match="^a stream line is longer than 0 MiB$"):
+        SSEDecoder().feed(b"data: 0123456789abcde\n"[:-1] + b"xx")
+    pending = SSEDecoder()
+    pending.feed(b"data: 0123456")
+    pending.feed(b"789abcd")  # 20 bytes, still no line end: fine
+    with pytest.raises(sse.EventTooLarge):
+        pending.feed(b"e")
+
+
+def test_the_caps_are_16_mib_and_say_so():
+    import pytest
+
+    from lowrouter_cli.sse import EventTooLarge
+
+    big = b"x" * (16 * 1024 * 1024)
+    with pytest.raises(EventTooLarge, match="^a stream line is longer than 16 MiB$"):
+        SSEDecoder().feed(b"data: " + big)
+    with pytest.raises(EventTooLarge, match="^a stream line is longer than 16 MiB$"):
+        SSEDecoder().feed(b"data: a\n" + big + b"x")  # what follows the line end: the unfinished line
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: " + big[:-16] + b"\n") == []
+    with pytest.raises(EventTooLarge, match="^a stream event is longer than 16 MiB$"):
+        decoder.feed(b"data: 0123456789\n")

@@ -213,3 +213,45 @@ def test_an_unwritable_model_cache_warns_with_the_reason(fake_env, tmp_path):
     warnings = []
     store.write_models_cache(env, "u", {"data": []}, None, warnings.append)
     assert warnings == [f"warning: cannot write the model cache {store.models_cache_path(env, 'u')}: Not a directory"]
+
+
+def test_a_symbolic_link_is_refused_whatever_error_opening_it_gives(tmp_path):
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(store.NotFollowed):  # EEXIST here, not ELOOP
+        store.open_no_follow(tmp_path / "dangling", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+
+
+def test_write_atomic_writes_its_temporary_file_beside_the_target(tmp_path, monkeypatch):
+    seen = []
+    real_replace = os.replace
+    monkeypatch.setattr(store.os, "replace", lambda a, b: (seen.append(a), real_replace(a, b)))
+    store.write_atomic(tmp_path / "f", "x")
+    assert [os.path.dirname(a) for a in seen] == [str(tmp_path)]
+
+
+def test_json_files_are_read_up_to_the_cap_in_bytes(tmp_path, monkeypatch):
+    from lowrouter_cli import jsontext
+
+    monkeypatch.setattr(jsontext, "MAX_JSON_BYTES", 20)
+    path = tmp_path / "f.json"
+    path.write_text('"' + "x" * 18 + '"')  # exactly 20 bytes
+    assert store.read_json(path) == "x" * 18
+    path.write_text('"' + "x" * 19 + '"')
+    assert store.read_json(path) is None
+    path.write_text('"é' + "x" * 17 + '"')  # 20 characters, 21 bytes
+    assert store.read_json(path) is None
+
+
+@pytest.mark.parametrize("write", [lambda env: store.write_key(env, "sk-lr-x"),
+                                   lambda env: store.write_config(env, {"region": "eu"})])
+def test_a_key_or_config_that_cannot_be_written_is_one_usage_error(fake_env, monkeypatch, write):
+    env = fake_env()
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(store, "write_atomic", read_only)
+    with pytest.raises(UsageError) as info:
+        write(env)
+    assert info.value.message.startswith(f"cannot write {env.config_dir}/")
+    assert info.value.message.endswith(": Read-only file system")
