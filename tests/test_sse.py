@@ -123,3 +123,21 @@ def test_the_caps_are_16_mib_and_say_so():
     assert decoder.feed(b"data: " + big[:-16] + b"\n") == []
     with pytest.raises(EventTooLarge, match="^a stream event is longer than 16 MiB$"):
         decoder.feed(b"data: 0123456789\n")
+
+
+def test_the_line_cap_counts_what_was_kept_before_and_starts_afresh(monkeypatch):
+    import pytest
+
+    from lowrouter_cli import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 20)
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: x\n\ndata: 01234") == [Event("x")]  # 11 bytes kept of the next line
+    decoder.feed(b"56789abcd")  # 20 with them
+    with pytest.raises(sse.EventTooLarge):
+        decoder.feed(b"e")
+    again = SSEDecoder()
+    again.feed(b"data: a")
+    assert again.feed(b"b\n\n") == [Event("ab")]
+    again.feed(b"data: 01234567890123")  # a new line: 20 bytes, counted from zero
+    assert again.feed(b"\n\n") == [Event("01234567890123")]
