@@ -236,11 +236,17 @@ class Ledger:
     def store_record(self, generation_id: str, record: Any) -> bool:
         """Keep a fetched generation record (eco numbers, routing trace) on its exchange's row;
         False when no row has that generation id."""
-        values = record_columns(record)
+        return self.store_records({generation_id: record}) > 0
+
+    def store_records(self, records: dict[str, Any]) -> int:
+        """Keep many fetched records in one transaction (`usage` fetches hundreds); rows updated."""
+        updated = 0
         with self.write():
-            cursor = self.execute(f"UPDATE exchanges SET {', '.join(f'{n} = ?' for n in values)} "
-                                  "WHERE generation_id = ?", [*values.values(), generation_id])
-        return cursor.rowcount > 0
+            for generation_id, record in records.items():
+                values = record_columns(record)
+                updated += self.execute(f"UPDATE exchanges SET {', '.join(f'{n} = ?' for n in values)} "
+                                        "WHERE generation_id = ?", [*values.values(), generation_id]).rowcount
+        return updated
 
     def missing_records(self, since: str | None = None, until: str | None = None) -> list[str]:
         """Generation ids whose record is not stored yet (for `usage` to fetch), newest first."""

@@ -29,7 +29,7 @@ def run_usage(invocation: Invocation, *, since: str | None, until: str | None, b
     from lowrouter_cli import ledger
     from lowrouter_cli.ledger_search import parse_when
     from lowrouter_cli.render.usage_view import print_codecarbon, print_usage
-    from lowrouter_cli.usage import GROUPINGS, summarize
+    from lowrouter_cli.usage import GROUPINGS, Report, Totals, summarize
 
     env = invocation.env
     if by not in GROUPINGS:
@@ -39,26 +39,27 @@ def run_usage(invocation: Invocation, *, since: str | None, until: str | None, b
     now = env.wall_clock()
     start = parse_when(since or DEFAULT_SINCE, now, "--since")
     end = parse_when(until, now, "--until") if until else None
-    where, parameters = ["time >= ?"], [start]
-    if end:
-        where.append("time < ?")
-        parameters.append(end)
     rows: list[Any] = []
+    report = None
     for opened in ledger.read(env):
         if not offline:
             missing = opened.missing_records(start, end)
             if missing:
                 fetched = fetch_records(invocation, missing)
-                for generation_id, record in fetched.records.items():
-                    if isinstance(record.raw, dict):  # a record that is not an object stays pending
-                        opened.store_record(generation_id, record.raw)
+                # a record that is not a JSON object stays pending
+                opened.store_records({generation_id: record.raw for generation_id, record in fetched.records.items()
+                                      if isinstance(record.raw, dict)})
                 _report_gaps(invocation, fetched)
-        rows = opened.select(" AND ".join(where), parameters, order="time, id")
+        if csv:
+            rows = opened.select("time >= ?" + (" AND time < ?" if end else ""), [start] + ([end] if end else []),
+                                 order="time, id")
+        else:
+            report = summarize(opened, by, start, end)
     if csv:
         print_codecarbon(env, rows)
         env.stdout.flush()
         return
-    print_usage(env, summarize(rows, by, start, end), as_json=as_json)
+    print_usage(env, report or Report(by, start, end, [], Totals()), as_json=as_json)
 
 
 def fetch_records(invocation: Invocation, generation_ids: list[str],

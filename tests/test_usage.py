@@ -14,7 +14,7 @@ import pytest
 from ledger_run import Runner
 from lowrouter_cli import ledger, usage_job
 from lowrouter_cli.ledger import Exchange
-from lowrouter_cli.usage import FIELDS, percentile, summarize
+from lowrouter_cli.usage import FIELDS
 
 
 @pytest.fixture
@@ -200,16 +200,38 @@ def test_records_are_fetched_eight_at_a_time(fake_env, monkeypatch):
     assert sorted(fetched.records) == sorted(f"gen-{n}" for n in range(16))
 
 
-def test_percentile_is_nearest_rank():
-    assert percentile([], 50) is None
-    assert percentile([5], 95) == 5
-    values = list(range(1, 101))
-    assert (percentile(values, 50), percentile(values, 95)) == (50, 95)
-    assert percentile([10, 20, 30, 40], 50) == 20
+def test_latency_percentiles_are_nearest_rank_per_group_and_overall(runner):
+    env = runner.env()
+    for model, latencies in (("a/ten", range(10, 101, 10)), ("b/four", (40, 10, 30, 20))):
+        for latency in latencies:
+            ledger.record(env, Exchange(conversation_id="c", prompt="p", model=model, latency_ms=latency,
+                                        time="2026-11-20T10:00:00.000000Z"), print)
+
+    report = json.loads(runner("usage", "--json", "--offline", "--by", "model", "--since", "2026-11-01").stdout)
+
+    found = {group["key"]: (group["latency_p50_ms"], group["latency_p95_ms"]) for group in report["groups"]}
+    assert found == {"a/ten": (50, 100), "b/four": (20, 40)}
+    overall = sorted([*range(10, 101, 10), 40, 10, 30, 20])  # 14 values: ranks 7 and 14
+    assert (report["totals"]["latency_p50_ms"], report["totals"]["latency_p95_ms"]) == (overall[6], overall[13])
 
 
-def test_weeks_and_months_are_iso_and_calendar(fake_env):
-    rows = [Exchange(conversation_id="c", prompt="p", time=t) for t in
-            ("2026-11-22T10:00:00.000000Z", "2026-11-23T10:00:00.000000Z", "2026-12-01T00:00:00.000000Z")]
-    assert [key for key, _ in summarize(rows, "week", "x").groups] == ["2026-W47", "2026-W48", "2026-W49"]
-    assert [key for key, _ in summarize(rows, "month", "x").groups] == ["2026-11", "2026-12"]
+def test_weeks_are_iso_weeks_and_months_calendar_months(runner):
+    env = runner.env()
+    for moment in ("2026-11-22T10:00:00.000000Z", "2026-11-23T10:00:00.000000Z", "2026-11-29T23:59:59.000000Z",
+                   "2026-12-01T00:00:00.000000Z"):
+        ledger.record(env, Exchange(conversation_id="c", prompt="p", cost_usd="0.1", time=moment), print)
+
+    def keys(by):
+        report = json.loads(runner("usage", "--json", "--offline", "--by", by, "--since", "2026-11-01").stdout)
+        return [(group["key"], group["requests"], group["cost_usd"]) for group in report["groups"]]
+
+    assert keys("week") == [("2026-W47", 1, "0.1"), ("2026-W48", 2, "0.2"), ("2026-W49", 1, "0.1")]
+    assert keys("month") == [("2026-11", 3, "0.3"), ("2026-12", 1, "0.1")]
+
+
+def test_an_empty_window_says_so(runner):
+    assert runner("chat", "hi").returncode == 0
+    result = runner("usage", "--offline", "--since", "2020-01-01", "--until", "2020-02-01", tty=True,
+                    COLUMNS="80")
+    assert result.returncode == 0
+    assert result.stdout.startswith("No exchanges since 2020-01-01 00:00 until 2020-02-01 00:00 UTC")
