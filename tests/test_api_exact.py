@@ -123,3 +123,17 @@ def test_a_split_surrogate_pair_is_joined_and_a_lone_half_replaced():
         '{"choices": [{"delta": {"content": "d"}}]}')))
     texts = [e.text for e in stream if type(e) is Content]
     assert "".join(texts) == "a" + (high + low).encode("utf-16", "surrogatepass").decode("utf-16") + "bc\ufffdd"
+
+
+def test_whole_answer_route_and_finish():
+    from lowrouter_cli.events import Finish
+
+    body = {"model": "asked/model", "provider": "p0",
+            "lowrouter": {"routed": {"model": "routed/model", "provider": "p1", "region": "r1"}},
+            "choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]}
+    result = api.parse_completion(body)
+    assert (result.routed.model, result.routed.provider, result.routed.region) == ("routed/model", "p1", "r1")
+    assert result.text == "hi" and Finish("stop") in result.events
+    for odd in ("", 5, None):
+        body["choices"][0]["finish_reason"] = odd
+        assert not [e for e in api.parse_completion(body).events if type(e) is Finish], odd

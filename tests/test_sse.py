@@ -141,3 +141,39 @@ def test_the_line_cap_counts_what_was_kept_before_and_starts_afresh(monkeypatch)
     assert again.feed(b"b\n\n") == [Event("ab")]
     again.feed(b"data: 01234567890123")  # a new line: 20 bytes, counted from zero
     assert again.feed(b"\n\n") == [Event("01234567890123")]
+
+
+def test_bad_utf8_becomes_replacement_characters_on_both_paths():
+    assert decode([b"data: caf\xff\n\n"]) == [Event("caf\ufffd")]
+    assert decode([b"data:caf\xff\n\n"]) == [Event("caf\ufffd")]
+
+
+def test_a_long_data_line_keeps_its_first_character():
+    text = b"y" + b"x" * 70000
+    assert decode([b"data: " + text + b"\n\n"]) == [Event(text.decode())]
+
+
+def test_a_bom_is_not_stripped_from_a_later_read():
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a") == []
+    assert decoder.feed(b"\xef\xbb\xbfb\n\n") == [Event("a\ufeffb")]
+
+
+def test_a_fresh_read_after_end_is_a_new_line(monkeypatch):
+    from lowrouter_cli import sse
+
+    decoder = SSEDecoder()
+    decoder.feed(b"data: left\ndata: over")
+    decoder.end()
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 20)
+    assert decoder.feed(b"data: 01234567890123") == []  # no line end yet: 20 bytes, counted from zero
+    assert decoder.feed(b"\n\n") == [Event("01234567890123")]
+
+
+def test_an_unfinished_line_of_exactly_the_cap_is_kept(monkeypatch):
+    from lowrouter_cli import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 20)
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: x\n\ndata: 01234567890123") == [Event("x")]
+    assert decoder.feed(b"\n\n") == [Event("01234567890123")]
