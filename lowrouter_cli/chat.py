@@ -5,40 +5,17 @@ happened, in finish_exchange. Failures propagate as our exceptions; cli.py turns
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import List, Optional
-
 from lowrouter_cli import api
 from lowrouter_cli.answering import fail, judge, stream_exchange
 from lowrouter_cli.context import Environment
 from lowrouter_cli.events import Reasoning
 from lowrouter_cli.exchange import Exchange, finish_exchange
 from lowrouter_cli.invocation import Invocation
+from lowrouter_cli.prompt import PromptOptions
 from lowrouter_cli.render.answer import print_answer, print_json
 from lowrouter_cli.render.spinner import start_waiting
 from lowrouter_cli.settings import Settings
-from lowrouter_cli.spending import SpendOptions, await_record, before_sending
-
-
-@dataclass(frozen=True)
-class PromptOptions:
-    """The options `chat` and `stream` share, as given on the command line (None: not given)."""
-
-    words: Optional[List[str]] = None
-    model: Optional[str] = None
-    system: Optional[str] = None
-    region: Optional[str] = None
-    provider: Optional[str] = None
-    max_tokens: Optional[int] = None
-    temperature: Optional[float] = None
-    curl: bool = False
-    no_log: bool = False
-    continue_: bool = False  # -c: the most recent conversation
-    cid: Optional[str] = None  # --cid: this conversation (a unique prefix is enough)
-    max_time: Optional[float] = None  # stream --max-time: the longest the whole stream may take
-    reasoning: Optional[bool] = None  # show the reasoning text on stderr (None: as config says)
-    extra: dict = field(default_factory=dict)  # -o KEY VALUE: other request fields, as given
-    spend: SpendOptions = SpendOptions()  # --estimate, --max-cost, --force, --eco
+from lowrouter_cli.spending import await_record, before_sending
 
 
 def chat(invocation: Invocation, options: PromptOptions, *, as_json: bool, raw: bool = False) -> None:

@@ -140,9 +140,9 @@ def chat(
     line shows tokens, cost and CO2e. Its commands: /model ID, /region [R], /provider [P], /system
     [TEXT], /new, /retry, /edit, /cost, /trace, /copy, /save FILE, /help, /exit.
     """
-    from lowrouter_cli import chat as jobs
+    from lowrouter_cli.prompt import PromptOptions
 
-    _chat_or_session(invocation, jobs.PromptOptions(
+    _chat_or_session(invocation, PromptOptions(
         prompt, model, system, region, provider, max_tokens, temperature, curl, no_log, continue_, cid,
         reasoning=reasoning, extra=request_fields(request_options), spend=spend_options(estimate, max_cost, force, eco)),
         interactive=interactive, as_json=json, raw=raw)

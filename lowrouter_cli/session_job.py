@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from lowrouter_cli import api
-from lowrouter_cli.answering import stream_exchange
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import Interrupted, LowRouterError, UsageError
-from lowrouter_cli.exchange import Exchange
 from lowrouter_cli.invocation import Invocation
 from lowrouter_cli.render import messages
 from lowrouter_cli.session_state import RecordFetcher, SessionState
 from lowrouter_cli.settings import Settings
-from lowrouter_cli.spending import before_sending
 
 
 def refuse_without_terminal(env: Environment) -> None:
@@ -83,6 +79,11 @@ class Session:
 
     def send(self, prompt: str) -> None:
         """One turn: stream the answer, count it, and fetch its record in the background."""
+        from lowrouter_cli import api  # imported at the first turn: the prompt comes up without the HTTP stack
+        from lowrouter_cli.answering import stream_exchange
+        from lowrouter_cli.exchange import Exchange
+        from lowrouter_cli.spending import before_sending
+
         state, options = self.state, self.options
         state.last_prompt = prompt
         request = api.ChatRequest(model=state.model, prompt=prompt, system=state.system, region=state.region,

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from lowrouter_cli.context import Environment
-from lowrouter_cli.exchange import OK, Exchange
 from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy
 from lowrouter_cli.render.safe_text import field_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the session's first prompt must not wait for the HTTP stack these bring
+    from lowrouter_cli.exchange import Exchange
     from lowrouter_cli.records import GenerationRecord
 
 RECORD_WAIT = 15.0  # seconds a background fetch keeps asking while the record is not readable yet
@@ -50,7 +50,7 @@ class SessionState:
     context_lengths: dict[str, int | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def took(self, exchange: Exchange) -> None:
+    def took(self, exchange: "Exchange") -> None:
         """Count a finished exchange; one with text (a cancelled one too) joins the conversation."""
         self.sent += 1
         usage = exchange.usage
