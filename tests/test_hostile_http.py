@@ -99,10 +99,11 @@ def test_a_short_event_stream_is_truncated(tmp_path):
 def test_a_dripped_body_is_bounded_by_timeout(tmp_path):
     stop = threading.Event()
     data = json_response(completion("x" * 200))
-    with HostileGateway(lambda x: (x.send(data[:200]), drip(x, data[200:], 0.05, stop))) as gw:
-        started = time.monotonic()
+    arrived = []  # when the request reached the gateway: the CLI's own start-up is not timed
+    with HostileGateway(lambda x: (arrived.append(time.monotonic()), x.send(data[:200]),
+                                   drip(x, data[200:], 0.05, stop))) as gw:
         out = run_cli(tmp_path, gw.base_url, "chat", "--timeout", "0.6", "hi")
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - arrived[0]
         stop.set()
     assert (out.code, out.stdout) == (8, "")
     assert out.stderr == "lowrouter: error: no complete answer from 127.0.0.1 within 0.6 s (--timeout)\n"
@@ -113,10 +114,10 @@ def test_dripped_headers_are_a_timeout_never_an_answer(tmp_path):
     stop = threading.Event()
     data = head("200 OK", "Content-Type: text/event-stream", *[f"X-Pad-{i}: {'p' * 20}" for i in range(40)])
     for command in ("chat", "stream"):
-        with HostileGateway(lambda x: drip(x, data, 0.02, stop)) as gw:
-            started = time.monotonic()
+        arrived = []  # when the request reached the gateway: the CLI's own start-up is not timed
+        with HostileGateway(lambda x: (arrived.append(time.monotonic()), drip(x, data, 0.02, stop))) as gw:
             out = run_cli(tmp_path, gw.base_url, command, "--timeout", "0.5", "hi")
-            elapsed = time.monotonic() - started
+            elapsed = time.monotonic() - arrived[0]
             stop.set()
         what = "complete answer" if command == "chat" else "headers"
         assert (command, out.code, out.stderr) == (
@@ -128,7 +129,10 @@ def test_dripped_headers_are_a_timeout_never_an_answer(tmp_path):
 def test_max_time_stops_an_endless_stream_and_keeps_the_text(tmp_path):
     stop = threading.Event()
 
+    arrived = []  # when the request reached the gateway: the CLI's own start-up is not timed
+
     def respond(x):
+        arrived.append(time.monotonic())
         x.send(sse_response(sse(chunk("tick "), done=False)))
         while not stop.is_set():  # a token every 50 ms: never silent long enough for --timeout
             x.send(sse(chunk("tick "), done=False))
@@ -136,10 +140,9 @@ def test_max_time_stops_an_endless_stream_and_keeps_the_text(tmp_path):
 
     for how in (["--max-time", "0.5"], []):
         with HostileGateway(respond) as gw:
-            started = time.monotonic()
             out = run_cli(tmp_path, gw.base_url, "stream", "--timeout", "5", *how, "hi",
                           environ={} if how else {"LOWROUTER_MAX_TIME": "0.5"})
-            elapsed = time.monotonic() - started
+            elapsed = time.monotonic() - arrived[-1]
             stop.set()
         stop.clear()
         assert out.code == 8
