@@ -44,6 +44,15 @@ def _take_terminal():
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+def _keep_unread_output_on_interrupt(tty: int) -> None:
+    """NOFLSH: by default the terminal driver throws away output still waiting to be read when ^C
+    is typed. A terminal emulator reads it within microseconds; this test, on a loaded machine,
+    may not have read it yet, and would then see frames the program wrote go missing."""
+    attributes = termios.tcgetattr(tty)
+    attributes[3] |= termios.NOFLSH
+    termios.tcsetattr(tty, termios.TCSANOW, attributes)
+
+
 def render(text: str) -> list[str]:
     console = Console(file=io.StringIO(), width=COLUMNS, height=ROWS, color_system=None, force_terminal=False,
                       highlight=False, emoji=False, markup=False, soft_wrap=False)
@@ -90,6 +99,7 @@ def test_ctrl_c_anywhere_leaves_one_render_of_the_text_received(emulator):
     for marker in MARKERS:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        _keep_unread_output_on_interrupt(slave)
         process = subprocess.Popen(lowrouter_command("stream", "--no-history", TEXT), stdin=slave, stdout=slave,
                                    stderr=slave, env=environ, start_new_session=True, preexec_fn=_take_terminal)
         os.close(slave)
