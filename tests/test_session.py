@@ -201,3 +201,29 @@ def test_tab_completes_slash_commands_and_cached_model_ids(emulator, run_cli):
     repl.ask("hi")
     repl.end()
     assert sent_bodies(emulator)[0]["model"] == "anthropic/claude-3.5-haiku"
+
+
+def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
+    repl = Repl(emulator)
+    repl.child.send("never sent")
+    repl.child.send(CTRL_C)  # clears the line: the prompt stays up, no new one is drawn
+    repl.child.send(CTRL_C)  # at an empty prompt: a hint, and the prompt again
+    assert "Ctrl-C again, Ctrl-D or /exit ends the session" in repl.wait_for_prompt()
+    repl.child.send(CTRL_C)
+    repl.child.expect(pexpect.EOF)
+    repl.child.close()
+    assert repl.child.exitstatus == 0
+    assert "session ended: 0 turns" in ESCAPES.sub(b"", repl.child.before).decode()
+    assert emulator.chat_requests() == []
+
+
+def test_a_pinned_503_names_where_the_model_is_up_in_session_terms(emulator, run_cli):
+    assert run_cli("models").returncode == 0  # the cached list the hint reads
+    repl = Repl(emulator, "-m", "anthropic/claude-3.5-haiku", "--region", "eu-central", "--provider", "anthropic")
+    failed = repl.ask("hi")
+    assert "is up at anthropic/us-east, bedrock/eu-central" in failed
+    assert "pin one of those with /provider and /region" in failed
+    repl.ask("/provider bedrock")
+    assert "Hello from the LowRouter emulator" in repl.ask("hi")
+    repl.end()
+    assert [r["outcome"] for r in Runner(emulator.base_url).rows()] == ["route_unavailable", "ok"]
