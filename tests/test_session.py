@@ -122,10 +122,13 @@ def test_retry_resends_the_last_prompt_without_its_answer(emulator):
     repl = Repl(emulator)
     repl.ask("a question")
     repl.ask("/retry")
+    trace = repl.ask("/trace")  # the last generation's record, as `generation` shows it
     repl.end()
     messages = sent_messages(emulator)
     assert messages == [[{"role": "user", "content": "a question"}]] * 2
-    assert [r["prompt"] for r in Runner(emulator.base_url).rows()] == ["a question", "a question"]
+    rows = Runner(emulator.base_url).rows()
+    assert [r["prompt"] for r in rows] == ["a question", "a question"]
+    assert rows[1]["generation_id"] in trace and "CO2e" in trace
 
 
 def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):

@@ -86,3 +86,21 @@ def test_the_status_line_shows_context_cost_and_co2e_once_a_record_is_in():
     assert state.status(None) == "openai/gpt-4o-mini · pinned eu-west · 1,234 tokens · $0.00012 · 8.1 mg CO2e"
     assert state.summary() == ("session ended: 0 turns · 0 → 0 tokens · $0.00012 · 200 mWh, 8.1 mg CO2e "
                                "(1 record) · cid cid123")
+
+
+def test_edit_sends_what_the_editor_wrote_and_nothing_when_it_fails():
+    session = FakeSession()
+    session.env.environ = {"EDITOR": "sh -c 'printf \"  a long\\nprompt \\n\" > \"$1\"' sh"}
+    assert run_command(session, "/edit") == "a long\nprompt"
+    session.env.environ = {"EDITOR": "false"}
+    with pytest.raises(UsageError, match="the editor 'false' exited with 1: nothing sent"):
+        run_command(session, "/edit")
+
+
+def test_cost_says_what_the_session_spent_and_that_no_record_is_in_yet():
+    session = FakeSession()
+    session.state.sent, session.state.prompt_tokens, session.state.completion_tokens = 2, 40, 50
+    session.state.cost, session.state.cost_known = 0.000039, True
+    run_command(session, "/cost")
+    assert session.said == ["exchanges: 2", "tokens: 40 prompt, 50 completion", "cost: $0.000039",
+                            "energy and CO2e: no generation record fetched yet"]
