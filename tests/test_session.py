@@ -141,8 +141,11 @@ def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):
     repl.wait_for_prompt()
     repl.child.send('beta"""\r')
     repl.wait_for_prompt()
+    repl.child.send("\x1b[200~pasted one\npasted two\x1b[201~\r")  # a bracketed paste keeps its newline
+    repl.wait_for_prompt()
     repl.end()
-    assert [turn[-1]["content"] for turn in sent_messages(emulator)] == ["line one\nline two", "alpha\nbeta"]
+    assert [turn[-1]["content"] for turn in sent_messages(emulator)] == [
+        "line one\nline two", "alpha\nbeta", "pasted one\npasted two"]
 
 
 def test_the_input_history_persists_across_sessions_and_is_private(emulator):
