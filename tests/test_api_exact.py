@@ -137,3 +137,9 @@ def test_whole_answer_route_and_finish():
     for odd in ("", 5, None):
         body["choices"][0]["finish_reason"] = odd
         assert not [e for e in api.parse_completion(body).events if type(e) is Finish], odd
+
+
+def test_request_body_sends_every_option_given():
+    body = api.ChatRequest(model="m", prompt="p", max_tokens=5, temperature=0.5, provider="openai").body()
+    assert body == {"model": "m", "messages": [{"role": "user", "content": "p"}], "max_tokens": 5,
+                    "temperature": 0.5, "route": {"provider": "openai"}}

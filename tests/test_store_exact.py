@@ -255,3 +255,30 @@ def test_a_key_or_config_that_cannot_be_written_is_one_usage_error(fake_env, mon
         write(env)
     assert info.value.message.startswith(f"cannot write {env.config_dir}/")
     assert info.value.message.endswith(": Read-only file system")
+
+
+def test_config_that_cannot_be_read_names_the_file_and_why(fake_env):
+    env = fake_env()
+    path = store.config_path(env)
+    path.mkdir(parents=True)
+    with pytest.raises(UsageError) as info:
+        store.read_config(env)
+    assert info.value.message == f"cannot read {path}: Is a directory"
+    path.rmdir()
+    path.write_bytes(b'model = "caf\xff"\n')
+    with pytest.raises(UsageError) as info:
+        store.read_config(env)
+    assert info.value.message.startswith(f"cannot read {path}: 'utf-8' codec can't decode byte 0xff")
+
+
+@pytest.mark.parametrize("text, line", [('model = "a"\ntimeout =', "at line 2, the end"),
+                                         ("a = 1\nmodel = [\n", "at line 2, the end"),
+                                         ("x =", "at line 1, the end")])
+def test_a_config_cut_short_names_its_last_line(fake_env, text, line):
+    env = fake_env()
+    path = store.config_path(env)
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(UsageError) as info:
+        store.read_config(env)
+    assert info.value.message.startswith(f"{path} is not valid TOML: ") and f"({line})" in info.value.message
