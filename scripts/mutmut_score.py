@@ -1,8 +1,9 @@
 """Print the mutation score per module from mutmut 3's results in mutants/ (run scripts/mutmut.sh).
 
 Killed counts mutants a test failed on (a timeout too: the mutant hung the code). The score is
-killed / (all - equivalent), where equivalent names the survivors listed in
-scripts/mutmut_equivalent.txt, each with the reason no test can tell it from the original.
+killed / (run - equivalent): "unrun" mutants (a run stopped early) are counted apart, and
+equivalent names the survivors listed in scripts/mutmut_equivalent.txt, each with the reason no
+test can tell it from the original.
 `--survivors` lists the rest by name (see one with `python -m mutmut show NAME`).
 """
 
@@ -42,14 +43,16 @@ def main() -> int:
         return 1
     equivalent = equivalent_names()
     survivors = []
-    print(f"{'module':32} {'mutants':>7} {'killed':>7} {'equiv.':>7} {'left':>5} {'score':>7}")
+    print(f"{'module':32} {'mutants':>7} {'unrun':>6} {'killed':>7} {'equiv.':>7} {'left':>5} {'score':>7}")
     totals: Counter = Counter()
     for module, statuses in sorted(by_module.items()):
         counts = Counter("killed" if s in ("killed", "timeout") else s for s in statuses.values())
         equal = sum(1 for name, s in statuses.items() if s != "killed" and name in equivalent)
-        left = [n for n, s in statuses.items() if s not in ("killed", "timeout") and n not in equivalent]
+        left = [n for n, s in statuses.items()
+                if s not in ("killed", "timeout", "not checked") and n not in equivalent]
         survivors += [(n, statuses[n]) for n in left]
-        row = Counter(mutants=len(statuses), killed=counts["killed"], equivalent=equal, left=len(left))
+        row = Counter(mutants=len(statuses), unrun=counts["not checked"], killed=counts["killed"],
+                      equivalent=equal, left=len(left))
         totals.update(row)
         print(_line(module, row))
     print(_line("all", totals))
@@ -60,9 +63,10 @@ def main() -> int:
 
 
 def _line(name: str, row: Counter) -> str:
-    considered = row["mutants"] - row["equivalent"]
+    considered = row["mutants"] - row["equivalent"] - row["unrun"]
     score = 100.0 * row["killed"] / considered if considered else 100.0
-    return f"{name:32} {row['mutants']:7} {row['killed']:7} {row['equivalent']:7} {row['left']:5} {score:6.1f}%"
+    return (f"{name:32} {row['mutants']:7} {row['unrun']:6} {row['killed']:7} {row['equivalent']:7} "
+            f"{row['left']:5} {score:6.1f}%")
 
 
 if __name__ == "__main__":
