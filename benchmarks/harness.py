@@ -49,8 +49,15 @@ class Row:
         return min(values), max(values)
 
 
+def as_installed(env: dict) -> dict:
+    """The environment without PYTHONDONTWRITEBYTECODE (set on these machines): with it, every run
+    compiles every module from source, which an installed copy (pip writes .pyc files) never does."""
+    return {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str], env: dict, mode: str | None = None, stdin: bytes | None = None) -> Run:
     """Run `cmd` once (stdout on a drained pipe, or on a pty when mode is on_terminal)."""
+    env = as_installed(env)
     with tempfile.NamedTemporaryFile("r") as peak_file:
         full = [TIME, "-f", "%M", "-o", peak_file.name, *cmd]
         if mode == on_terminal:

@@ -82,6 +82,7 @@ def main() -> None:
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY, TERM="xterm",
                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules load from .pyc, never compiled per run
         subprocess.run([lowrouter, "models"], env=env, stdout=subprocess.DEVNULL, check=True)  # a fresh cache
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
