@@ -235,3 +235,15 @@ def test_an_empty_window_says_so(runner):
                     COLUMNS="80")
     assert result.returncode == 0
     assert result.stdout.startswith("No exchanges since 2020-01-01 00:00 until 2020-02-01 00:00 UTC")
+
+
+def test_a_columns_value_that_only_looks_like_digits_is_ignored(runner):
+    """COLUMNS="²": isdigit() says yes, int() says no; the table is drawn at the default width."""
+    env = runner.env()
+    ledger.record(env, Exchange(conversation_id="c", prompt="p", cost_usd="1", time="2026-11-20T10:00:00.000000Z"),
+                  print)
+
+    result = runner("usage", "--offline", "--since", "2026-11-01", "--color", "never", tty=True, COLUMNS="²", LINES="³")
+
+    assert result.returncode == 0, result.stderr
+    assert "2026-11-20" in result.stdout and "$1.00" in result.stdout

@@ -18,7 +18,7 @@ def make_console(env: Environment, *, stderr: bool = False) -> "Console":
     styled = env.styled(isatty)
     width = None
     columns = env.getenv("COLUMNS")
-    if columns and columns.isdigit():
+    if columns and columns.isascii() and columns.isdigit():  # "²" is a digit to isdigit(), not to int()
         width = int(columns)
     return Console(
         file=stream,
@@ -33,7 +33,15 @@ def make_console(env: Environment, *, stderr: bool = False) -> "Console":
         force_jupyter=False,
         force_interactive=styled and isatty,
         legacy_windows=False,
+        _environ=_sane_environ(env),
     )
+
+
+def _sane_environ(env: Environment) -> dict[str, str]:
+    """What rich reads (COLUMNS, LINES, TERM...) from our Environment, not os.environ; a COLUMNS or
+    LINES that is not plain ASCII digits is left out (rich would call int("²") and crash)."""
+    return {name: value for name, value in env.environ.items()
+            if name not in ("COLUMNS", "LINES") or (value.isascii() and value.isdigit())}
 
 
 def terminal_columns(env: Environment) -> int:
@@ -42,7 +50,7 @@ def terminal_columns(env: Environment) -> int:
     import os
 
     columns = env.getenv("COLUMNS")
-    if columns and columns.isdigit() and int(columns) > 0:
+    if columns and columns.isascii() and columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:
         return os.get_terminal_size(env.stderr.fileno()).columns or 80
