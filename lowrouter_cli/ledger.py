@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import stat
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -93,7 +92,7 @@ def utc_time(wall_clock: float) -> str:
 def _prepare_file(path: Path) -> None:
     """Create the file 0600 (its folder 0700) without following a link, and refuse anything that
     is not a regular file of ours; SQLite gives its -wal and -shm files the same mode."""
-    from lowrouter_cli.store import NotFollowed, open_no_follow
+    from lowrouter_cli.store import NotFollowed, not_ours, open_no_follow
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -103,12 +102,10 @@ def _prepare_file(path: Path) -> None:
     except OSError as error:
         raise LedgerError(f"cannot open {path}: {error.strerror or error}") from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise LedgerError(f"{path} is not a regular file")
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise LedgerError(f"{path} belongs to another user")
-        if info.st_mode & 0o077:
+        problem = not_ours(fd, path)
+        if problem:
+            raise LedgerError(problem)
+        if os.fstat(fd).st_mode & 0o077:
             os.fchmod(fd, 0o600)
     finally:
         os.close(fd)

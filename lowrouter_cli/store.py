@@ -46,6 +46,16 @@ def open_no_follow(path: Path, flags: int, mode: int = 0o600) -> int:
         raise
 
 
+def not_ours(fd: int, path: Path) -> str | None:
+    """Why the file open at `fd` can't be trusted as ours (not a regular file, another user's), or None."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path} is not a regular file"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"{path} belongs to another user (uid {info.st_uid})"
+    return None
+
+
 def _read_fd(fd: int, limit: int | None = None) -> bytes:
     chunks, size = [], 0
     while limit is None or size <= limit:
@@ -140,11 +150,10 @@ def read_stored_key(env: Environment, warn: Warn) -> tuple[str, str] | None:
     except OSError as error:
         raise AuthError(f"cannot read the key file {path}: {error.strerror or error}") from None
     try:
+        problem = not_ours(fd, path)
+        if problem:
+            raise AuthError(f"the key file {problem}")
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise AuthError(f"the key file {path} is not a regular file")
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise AuthError(f"refusing the key file {path}: it belongs to another user (uid {info.st_uid})")
         _tighten(path.parent, os.stat(path.parent).st_mode, 0o700, lambda mode: os.chmod(path.parent, mode), warn)
         _tighten(path, info.st_mode, 0o600, lambda mode: os.fchmod(fd, mode), warn)
         data = _read_fd(fd, KEY_FILE_LIMIT)

@@ -8,7 +8,7 @@ from typing import Any
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.render.numbers import format_co2e, format_cost, plain
-from lowrouter_cli.render.tables import _tsv
+from lowrouter_cli.render.tables import write_tsv
 
 TSV_COLUMNS = ("time", "conversation_id", "model", "outcome", "prompt_tokens", "completion_tokens", "cost_usd",
                "co2e_g", "generation_id", "prompt", "answer")
@@ -41,7 +41,7 @@ def _tsv_cell(value: Any) -> str:
 
 def print_exchanges(env: Environment, rows: list[Any]) -> None:
     if not env.stdout_isatty:
-        _tsv(env, TSV_COLUMNS, [[_tsv_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
+        write_tsv(env, TSV_COLUMNS, [[_tsv_cell(getattr(row, name)) for name in TSV_COLUMNS] for row in rows])
         return
     if not rows:
         from lowrouter_cli.render.messages import notice

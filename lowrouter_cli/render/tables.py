@@ -18,7 +18,7 @@ HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prom
 STATUS_STYLES = {"up": "green", "degraded": "yellow", "down": "red"}
 
 
-def _tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
+def write_tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
     env.stdout.write("\t".join(header) + "\n")
     for row in rows:  # a tab or newline inside a cell is escaped: it would forge a column or a row
         env.stdout.write("\t".join(field_text(cell) for cell in row) + "\n")
@@ -32,7 +32,7 @@ def print_models(env: Environment, models: list[Model], measured: dict[str, floa
     measured = measured or {}
     if not env.stdout_isatty:
         header = MODEL_COLUMNS + (("co2e_g_per_1k_tokens",) if measured else ())
-        return _tsv(env, header, [
+        return write_tsv(env, header, [
             [m.id, m.name, str(m.context_length or ""), tsv_price(m.prompt_price), tsv_price(m.completion_price),
              ",".join(m.providers), ",".join(m.regions)]
             + ([plain(measured[m.id], significant=4) if m.id in measured else ""] if measured else [])
@@ -52,7 +52,7 @@ def print_models(env: Environment, models: list[Model], measured: dict[str, floa
 def print_endpoints(env: Environment, rows: list[tuple[Model, Endpoint]]) -> None:
     """One row per (model, endpoint): where each model runs right now, and at what price."""
     if not env.stdout_isatty:
-        return _tsv(env, ENDPOINT_COLUMNS, [
+        return write_tsv(env, ENDPOINT_COLUMNS, [
             [m.id, e.provider, e.region, e.status or "", tsv_price(m.prompt_price),
              tsv_price(m.completion_price)] for m, e in rows])
     from lowrouter_cli.render.fit import Cell, Column, print_fitted
@@ -92,7 +92,7 @@ def print_history(env: Environment, rows: list[Any]) -> None:
     from decimal import Decimal
 
     if not env.stdout_isatty:
-        return _tsv(env, HISTORY_COLUMNS, [
+        return write_tsv(env, HISTORY_COLUMNS, [
             [_cell(row.time), _cell(row.generation_id), _cell(row.model), _cell(row.provider), _cell(row.region),
              _cell(row.prompt_tokens), _cell(row.completion_tokens), row.cost_usd or "", _cell(row.outcome),
              "" if row.co2e_g is None else plain(row.co2e_g, significant=15)] for row in rows])

@@ -35,11 +35,13 @@ def print_usage(env: Environment, report: Report, *, as_json: bool) -> None:
 
 
 def _tsv(env: Environment, report: Report) -> None:
-    env.stdout.write("\t".join((report.by, *FIELDS)) + "\n")
+    from lowrouter_cli.render.tables import write_tsv
+
+    rows = []
     for key, totals in [*report.groups, (TOTAL_KEY, report.totals)]:
         values = totals.as_dict()
-        cells = [key, *("" if values[name] is None else str(values[name]) for name in FIELDS)]
-        env.stdout.write("\t".join(field_text(cell) for cell in cells) + "\n")
+        rows.append([key, *("" if values[name] is None else str(values[name]) for name in FIELDS)])
+    write_tsv(env, (report.by, *FIELDS), rows)
 
 
 def _table(env: Environment, report: Report) -> None:
