@@ -27,11 +27,11 @@ EXPECTED = {
     "config set --help": (set(), {"typer", "requests", "rich", "urllib3"}),
     "--version": (set(), {"typer", "requests", "rich"}),
     "__complete-models": (set(), {"typer", "requests", "rich"}),
-    "config list": ({"typer"}, {"requests", "rich.markdown", "markdown_it"}),
-    "config path": ({"typer"}, {"requests", "rich.markdown", "markdown_it"}),
-    "auth status --no-verify": ({"typer"}, {"requests", "rich.markdown", "markdown_it"}),
-    "models": ({"typer"}, {"requests", "rich", "markdown_it"}),  # cached, in a pipe
-    "generation --list": ({"typer", "sqlite3"}, {"requests", "rich", "markdown_it"}),
+    "config list": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
+    "config path": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
+    "auth status --no-verify": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
+    "models": ({"typer"}, {"requests", "urllib3", "ssl", "rich", "markdown_it"}),  # cached, in a pipe
+    "generation --list": ({"typer", "sqlite3"}, {"requests", "urllib3", "ssl", "rich", "markdown_it"}),
     "chat hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),  # in a pipe
     "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),
 }
