@@ -169,3 +169,15 @@ def test_a_dropped_answer_is_never_sent_again(run_cli, emulator, command):
     result = run_cli(command, "[[answer:unicode]] [[fault:drop]]")
     assert result.returncode == 8 and "answer truncated" in result.stderr
     assert len(emulator.chat_requests()) == 1 and "retrying" not in result.stderr and result.sleeps == []
+
+
+# -- config keys in the help ---------------------------------------------------------------------------
+
+
+def test_config_help_names_every_key_config_set_accepts(run_cli):
+    from lowrouter_cli.settings import CONFIG_KEYS
+
+    done = run_cli("config", "set", "--help")
+    named = re.search(r"One of: (.+?)\.", " ".join(done.stdout.split())).group(1).split(", ")
+    assert done.returncode == 0 and sorted(named) == sorted(CONFIG_KEYS)
+    assert run_cli("config", "set", "budget_daily", "2.50").returncode == 0

@@ -8,11 +8,12 @@ import typer
 
 from lowrouter_cli.commands.shared import with_shared_options
 from lowrouter_cli.invocation import Invocation
+from lowrouter_cli.settings import CONFIG_KEYS
 
 app = typer.Typer(help="Read and change defaults in config.toml.", no_args_is_help=True, add_completion=False,
                   rich_markup_mode=None)
 KeyArg = Annotated[str, typer.Argument(
-    metavar="KEY", help="One of: model, base_url, region, provider, timeout, models_ttl, max_time.")]
+    metavar="KEY", help=f"One of: {', '.join(CONFIG_KEYS)}.")]
 
 
 @app.command("get")
