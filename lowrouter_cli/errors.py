@@ -62,30 +62,47 @@ class LowRouterError(Exception):
 
 
 class UsageError(LowRouterError):
+    """Wrong arguments, options, config values or input: nothing was sent (exit 2)."""
+
     exit_code = ExitCode.USAGE
 
 
 class AuthError(LowRouterError):
+    """No key, a key file we won't read, or a key the gateway refused (401, 403) (exit 3)."""
+
     exit_code = ExitCode.AUTH
 
 
 class RequestRejected(LowRouterError):
+    """The gateway read the request and said no (400, 402, 404, other 4xx); sending it again
+    would get the same answer, so it never is (exit 4)."""
+
     exit_code = ExitCode.REJECTED
 
 
 class RateLimited(LowRouterError):
+    """429, or a rate-limit error inside the body: wait and retry (exit 5)."""
+
     exit_code = ExitCode.RATE_LIMITED
 
 
 class RouteUnavailable(LowRouterError):
+    """A 503 to a request pinned with --region/--provider, or one naming `availability`: carries
+    it, so the message can say where the model is up (exit 6; a plain 503 is a GatewayError)."""
+
     exit_code = ExitCode.ROUTE_UNAVAILABLE
 
 
 class GatewayError(LowRouterError):
+    """The gateway or a provider failed (408, 5xx), or what came back is not the protocol:
+    malformed JSON, a redirected POST, a body past its size cap (exit 7)."""
+
     exit_code = ExitCode.GATEWAY
 
 
 class NetworkError(LowRouterError):
+    """No answer came: refused, reset, DNS, TLS, a timeout, or a body cut short (exit 8)."""
+
     exit_code = ExitCode.NETWORK
 
 
@@ -111,10 +128,14 @@ class NoUsableAnswer(LowRouterError):
 
 
 class Interrupted(LowRouterError):
+    """Ctrl-C: what was shown stays (exit 130)."""
+
     exit_code = ExitCode.INTERRUPTED
 
 
 class Terminated(LowRouterError):
+    """SIGTERM: what was shown stays, the connection is closed (exit 143)."""
+
     exit_code = ExitCode.TERMINATED
 
 

@@ -4,65 +4,19 @@ and the faults a request can ask for. No HTTP here; `server.py` speaks the proto
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 import shlex
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 AUTO_MODEL = "lowrouter/auto"
 
-MODELS: list[dict[str, Any]] = [
-    {
-        "id": "openai/gpt-4o-mini",
-        "name": "OpenAI: GPT-4o-mini",
-        "context_length": 128000,
-        "pricing": {"prompt": "0.00000015", "completion": "0.0000006", "request": "0"},
-        "top_provider": {"max_completion_tokens": 16384},
-        "lowrouter": {
-            "endpoints": [
-                {"provider": "azure", "region": "eu-west", "status": "degraded"},
-                {"provider": "openai", "region": "eu-west", "status": "up"},
-                {"provider": "openai", "region": "us-east", "status": "up"},
-            ]
-        },
-    },
-    {
-        "id": "anthropic/claude-3.5-haiku",
-        "name": "Anthropic: Claude 3.5 Haiku",
-        "context_length": 200000,
-        "pricing": {"prompt": "0.0000008", "completion": "0.000004", "request": "0"},
-        "top_provider": {"max_completion_tokens": 8192},
-        "lowrouter": {
-            "endpoints": [
-                {"provider": "anthropic", "region": "us-east", "status": "up"},
-                {"provider": "bedrock", "region": "eu-central", "status": "up"},
-            ]
-        },
-    },
-    {
-        "id": "mistral/mistral-small",
-        "name": "Mistral: Small 3",
-        "context_length": 32000,
-        "pricing": {"prompt": "0.0000001", "completion": "0.0000003", "request": "0"},
-        "lowrouter": {"endpoints": [{"provider": "mistral", "region": "eu-west", "status": "up"}]},
-    },
-    {
-        "id": "meta/llama-3.1-8b-instruct:free",
-        "name": "Meta: Llama 3.1 8B Instruct (free)",
-        "context_length": 131072,
-        "pricing": {"prompt": "0", "completion": "0", "request": "0"},
-        "lowrouter": {"endpoints": [{"provider": "deepinfra", "region": "us-west", "status": "up"}]},
-    },
-    {
-        "id": AUTO_MODEL,
-        "name": "LowRouter Auto",
-        "context_length": 128000,
-        "pricing": {"prompt": "-1", "completion": "-1"},
-        "lowrouter": {"endpoints": []},
-    },
-]
+# The catalog is data: models.json beside this file (ids, prices per token, endpoints by region).
+MODELS: list[dict[str, Any]] = json.loads((Path(__file__).parent / "models.json").read_text(encoding="utf-8"))
 
 AUTO_TARGET = "openai/gpt-4o-mini"
 
