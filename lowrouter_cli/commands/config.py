@@ -8,12 +8,13 @@ import typer
 
 from lowrouter_cli.commands.shared import with_shared_options
 from lowrouter_cli.invocation import Invocation
-from lowrouter_cli.settings import CONFIG_KEYS
 
 app = typer.Typer(help="Read and change defaults in config.toml.", no_args_is_help=True, add_completion=False,
                   rich_markup_mode=None)
 KeyArg = Annotated[str, typer.Argument(
-    metavar="KEY", help=f"One of: {', '.join(CONFIG_KEYS)}.")]
+    metavar="KEY",  # settings.CONFIG_KEYS (commands don't import settings; a test keeps them equal)
+    help="One of: base_url, model, region, provider, timeout, models_ttl, max_time, reasoning, budget_daily, "
+         "budget_monthly, eco.")]
 
 
 @app.command("get")
