@@ -82,7 +82,7 @@ def _prepare(invocation: Invocation, options: PromptOptions) -> tuple[Settings, 
     continued conversation sends its earlier turns and supplies the model, route pins and system
     prompt not given again; a long one is announced before it is sent again."""
     from lowrouter_cli import conversation as conversations
-    from lowrouter_cli.ledger import logging_enabled
+    from lowrouter_cli.ledger_names import logging_enabled
     from lowrouter_cli.prompt import read_prompt
     from lowrouter_cli.render import messages
 

@@ -6,12 +6,14 @@ the connection, which cancels the generation at the gateway."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from lowrouter_cli import api
-from lowrouter_cli.records import GenerationRecord, parse_generation
 from lowrouter_cli.transport import Transport
+
+if TYPE_CHECKING:
+    from lowrouter_cli.records import GenerationRecord
 
 GENERATION_HEADER = "X-LowRouter-Generation-Id"
 
@@ -56,8 +58,10 @@ class Client:
         api.check_model_list(response.status, response.body)
         return response.status, response.body, response.headers.get("ETag")
 
-    def get_generation(self, generation_id: str) -> GenerationRecord:
+    def get_generation(self, generation_id: str) -> "GenerationRecord":
         """GET /generation/{id}: the record, typed."""
         self._transport.require_key()
+        from lowrouter_cli.records import parse_generation
+
         body = self._transport.get_json(f"generation/{quote(generation_id, safe='')}").body
         return parse_generation(body)

@@ -26,10 +26,12 @@ class Conversation:
 def choose(env: Environment, *, continue_: bool, cid: str | None) -> Conversation:
     """The conversation named by --cid (a unique prefix is enough), the most recent one for -c
     (by time, whichever process wrote it), or a new one."""
+    if not continue_ and not cid:
+        from lowrouter_cli.ledger_names import new_conversation_id
+
+        return Conversation(new_conversation_id())
     from lowrouter_cli import ledger
 
-    if not continue_ and not cid:
-        return Conversation(ledger.new_conversation_id())
     opened = ledger.open_ledger(env, create=False)
     if opened is None:
         raise UsageError("no conversation to continue: the ledger is empty (lowrouter logs status)")
@@ -61,6 +63,8 @@ def announce_if_long(env: Environment, conversation: Conversation, base_url: str
                      notice: Any) -> None:
     """One line before a long conversation is sent again: its size, and its cost when the model's
     prompt price is known (cached catalog, no network)."""
+    if not conversation.messages:  # a new conversation: nothing to resend
+        return
     from lowrouter_cli.estimates import estimate_tokens
 
     tokens = estimate_tokens(conversation.messages)

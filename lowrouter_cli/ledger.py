@@ -16,6 +16,16 @@ from typing import Any, Callable, Iterator
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.errors import UsageError
+from lowrouter_cli.ledger_names import (  # noqa: F401 - part of this module's interface
+    FILE_NAME,
+    OFF_MARKER,
+    ledger_exists,
+    ledger_path,
+    logging_enabled,
+    new_conversation_id,
+    off_reason,
+    set_logging,
+)
 from lowrouter_cli.ledger_rows import (  # noqa: F401 - the row's names are part of this module's interface
     COLUMNS,
     MAX_INT,
@@ -28,8 +38,6 @@ from lowrouter_cli.ledger_rows import (  # noqa: F401 - the row's names are part
     row_to_exchange,
 )
 
-FILE_NAME = "ledger.db"
-OFF_MARKER = "logs-off"  # its presence turns logging off for every run (`lowrouter logs off`)
 BUSY_TIMEOUT = 5.0  # seconds a write waits for another run's write; each holds the lock ~1 ms
 
 class LedgerError(UsageError):
@@ -38,45 +46,6 @@ class LedgerError(UsageError):
 
 
 # -- names, switches, small helpers -----------------------------------------------------------------
-
-
-def ledger_path(env: Environment) -> Path:
-    return env.data_dir / FILE_NAME
-
-
-def logging_enabled(env: Environment, no_log: bool = False) -> bool:
-    return off_reason(env, no_log) is None
-
-
-def off_reason(env: Environment, no_log: bool = False) -> str | None:
-    """Why nothing is recorded: --no-log for this run, LOWROUTER_NO_LOG (or the older
-    LOWROUTER_NO_HISTORY) for the environment, `lowrouter logs off` for every run; None: recorded."""
-    if no_log:
-        return "--no-log"
-    for variable in ("LOWROUTER_NO_LOG", "LOWROUTER_NO_HISTORY"):
-        if (env.getenv(variable) or "").lower() in ("1", "true", "yes", "on"):
-            return variable
-    return "lowrouter logs off" if os.path.lexists(env.data_dir / OFF_MARKER) else None
-
-
-def set_logging(env: Environment, on: bool) -> None:
-    marker = env.data_dir / OFF_MARKER
-    if on:
-        try:
-            marker.unlink()
-        except FileNotFoundError:
-            pass
-        return
-    env.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
-
-
-def new_conversation_id() -> str:
-    """Ten characters of [0-9a-z]: short enough to type, random enough never to collide."""
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-    import secrets
-
-    return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 def utc_time(wall_clock: float) -> str:
@@ -277,7 +246,7 @@ class _Transaction:
 def open_ledger(env: Environment, *, create: bool = True) -> Ledger | None:
     """The ledger, migrated to the current schema; None when `create` is false and there is none yet."""
     path = ledger_path(env)
-    if not create and not os.path.lexists(path):
+    if not create and not ledger_exists(env):
         return None
     _prepare_file(path)
     try:

@@ -6,14 +6,12 @@ from typing import Any
 
 from lowrouter_cli import catalog
 from lowrouter_cli.invocation import Invocation
-from lowrouter_cli.render import messages
-from lowrouter_cli.estimates import MIN_MEASURED
-from lowrouter_cli.render.answer import print_json
 
 
 def run_models(invocation: Invocation, *, query: str | None, provider: str | None,
                region: str | None, free: bool, max_price: float | None, sort: str | None,
                refresh: bool, as_json: bool, endpoints: bool = False) -> None:
+    from lowrouter_cli.render import messages
     from lowrouter_cli.render.tables import print_endpoints, print_models
 
     env, settings = invocation.env, invocation.settings()
@@ -36,6 +34,8 @@ def run_models(invocation: Invocation, *, query: str | None, provider: str | Non
         messages.notice(env, "no model matches" + (f" '{query}'" if query else "") + _filters_text(
             provider=provider, region=region, free=free, max_price=max_price))
     if as_json:
+        from lowrouter_cli.render.answer import print_json
+
         print_json(env, [model.raw for model in chosen])
     elif endpoints:
         print_endpoints(env, [(model, endpoint) for model in chosen
@@ -53,6 +53,11 @@ def _filters_text(**filters: Any) -> str:
 def _measured_co2e(env: Any) -> dict[str, float]:
     """g CO2e per 1,000 tokens by model, from the ledger's exchanges whose records carried eco
     numbers (3 at least per model); nothing when there is no ledger."""
+    from lowrouter_cli.ledger_names import ledger_exists
+
+    if not ledger_exists(env):  # nothing measured yet: sqlite3 isn't even imported
+        return {}
+    from lowrouter_cli.estimates import MIN_MEASURED
     from lowrouter_cli.ledger import LedgerError, read
 
     try:

@@ -47,12 +47,9 @@ def before_sending(invocation: Invocation, settings: Settings, request: Any, spe
                    as_json: bool) -> bool:
     """Print the estimate (True: send nothing), or check the caps and announce a large piped
     prompt (False: go ahead). Raises OverSpendCap (exit 9) when a cap would be passed."""
-    from lowrouter_cli.estimates import estimate_tokens
-
     env = invocation.env
     capped = spend.max_cost is not None or settings.budget_daily or settings.budget_monthly
-    large = (not env.stdin_isatty and env.stderr_isatty
-             and estimate_tokens(request.messages()) > LARGE_PROMPT_TOKENS)
+    large = not env.stdin_isatty and env.stderr_isatty and _estimated_tokens(request) > LARGE_PROMPT_TOKENS
     if not (spend.estimate or capped or large):
         return False
     estimate = make_estimate(invocation, settings, request)
@@ -67,6 +64,12 @@ def before_sending(invocation: Invocation, settings: Settings, request: Any, spe
     if capped and not spend.force:
         check_caps(invocation, settings, estimate.worst_cost, spend.max_cost)
     return False
+
+
+def _estimated_tokens(request: Any) -> int:
+    from lowrouter_cli.estimates import estimate_tokens
+
+    return estimate_tokens(request.messages())
 
 
 def make_estimate(invocation: Invocation, settings: Settings, request: Any) -> Any:

@@ -4,7 +4,7 @@
     python scripts/generate_docs.py --check  exit 1 if what is committed differs (the drift test)
 
 Typer vendors its own Click, so click-man can't see our options: we walk
-typer.main.get_command(app) ourselves. Nothing machine-specific goes in (no dates, no paths).
+typer.main.get_command(build_app()) ourselves. Nothing machine-specific goes in (no dates, no paths).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from lowrouter_cli import __version__
-from lowrouter_cli.cli import app
+from lowrouter_cli.cli import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_OPTIONS = {"--model"}
@@ -61,7 +61,7 @@ def walk(command, path) -> Cmd:
 
 
 def tree() -> Cmd:
-    return walk(typer.main.get_command(app), ["lowrouter"])
+    return walk(typer.main.get_command(build_app()), ["lowrouter"])
 
 
 def all_commands(cmd: Cmd):

@@ -11,7 +11,10 @@ import sys
 from conftest import ROOT, process_environ
 
 WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "markdown_it", "pygments", "sqlite3",
-           "prompt_toolkit")
+           "prompt_toolkit", "lowrouter_cli.records", "lowrouter_cli.estimates", "lowrouter_cli.usage",
+           "lowrouter_cli.ledger", "lowrouter_cli.commands.ask", "lowrouter_cli.commands.models",
+           "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth")
+OTHER_COMMANDS = {"lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth"}  # a command line names one
 PROBE = (
     "import json, sys\n"
     "sys.argv = ['lowrouter', *sys.argv[1:]]\n"
@@ -27,30 +30,54 @@ EXPECTED = {
     "config set --help": (set(), {"typer", "requests", "rich", "urllib3"}),
     "--version": (set(), {"typer", "requests", "rich"}),
     "__complete-models": (set(), {"typer", "requests", "rich"}),
-    "config list": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
+    "config list": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it", *OTHER_COMMANDS}),
     "config path": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
     "auth status --no-verify": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
-    "models": ({"typer"}, {"requests", "urllib3", "ssl", "rich", "markdown_it"}),  # cached, in a pipe
+    # cached, in a pipe: no HTTP, no rich, no generation records, only its own command's options
+    "models": ({"typer", "lowrouter_cli.commands.models"},
+               {"requests", "urllib3", "ssl", "rich", "markdown_it", "lowrouter_cli.records",
+                "lowrouter_cli.commands.ask", *OTHER_COMMANDS}),
     "generation --list": ({"typer", "sqlite3"}, {"requests", "urllib3", "ssl", "rich", "markdown_it"}),
-    "chat hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),  # in a pipe
+    "chat hi": ({"typer", "requests", "lowrouter_cli.ledger"},
+                {"rich", "markdown_it", "pygments", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS}),
+    # in a pipe, recording nothing: neither the ledger (sqlite3) nor estimates and records
+    "chat --no-log hi": ({"typer", "requests", "lowrouter_cli.commands.ask"},
+                         {"rich", "sqlite3", "lowrouter_cli.ledger", "lowrouter_cli.records", "lowrouter_cli.estimates",
+                          "lowrouter_cli.usage", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS}),
     "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),
 }
 
 
-def test_each_command_loads_only_what_it_uses(run_cli, emulator):
-    assert run_cli("models").returncode == 0  # a fresh cache: `models` below sends nothing
-    assert run_cli("chat", "hi").returncode == 0  # something for generation --list
-    environ = process_environ(emulator.base_url, env={"COLUMNS": "100"})
+# before there is a ledger (the cache alone): these record and read nothing, so sqlite3 stays out
+WITHOUT_LEDGER = {
+    "models": ({"typer", "lowrouter_cli.commands.models"},
+               {"sqlite3", "lowrouter_cli.ledger", "lowrouter_cli.estimates", "lowrouter_cli.usage"}),
+    "chat --no-log hi": ({"typer", "requests"}, {"sqlite3", "lowrouter_cli.ledger"}),
+}
+
+
+def loaded_modules(commands, environ):
+    """command -> the watched modules it loaded, one process each, all at once."""
     processes = {command: subprocess.Popen([sys.executable, "-c", PROBE, *command.split()], cwd=ROOT, env=environ,
                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for command in EXPECTED}
+                 for command in commands}
     loaded = {}
     for command, process in processes.items():
         _, stderr = process.communicate(timeout=60)
         loaded[command] = set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))
-    for command, (needed, unwanted) in EXPECTED.items():
-        assert needed <= loaded[command], (command, loaded[command])
-        assert not unwanted & loaded[command], (command, sorted(loaded[command]))
+    return loaded
+
+
+def test_each_command_loads_only_what_it_uses(run_cli, emulator):
+    environ = process_environ(emulator.base_url, env={"COLUMNS": "100"})
+    assert run_cli("models").returncode == 0  # a fresh cache: `models` below sends nothing
+    before_ledger = loaded_modules(WITHOUT_LEDGER, environ)
+    assert run_cli("chat", "hi").returncode == 0  # something for generation --list
+    loaded = loaded_modules(EXPECTED, environ)
+    for expected, found in ((WITHOUT_LEDGER, before_ledger), (EXPECTED, loaded)):
+        for command, (needed, unwanted) in expected.items():
+            assert needed <= found[command], (command, found[command])
+            assert not unwanted & found[command], (command, sorted(found[command]))
 
 
 def test_help_without_typer_is_what_typer_prints():

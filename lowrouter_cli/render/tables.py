@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lowrouter_cli.catalog import Endpoint, Model
 from lowrouter_cli.context import Environment
-from lowrouter_cli.records import Attempt, GenerationRecord, RoutingTrace
 from lowrouter_cli.render.numbers import format_co2e, format_cost, format_energy, format_price, plain, tsv_price
 from lowrouter_cli.render.safe_text import field_text, rich_text
 
@@ -16,6 +14,10 @@ ENDPOINT_COLUMNS = ("model", "provider", "region", "status", "prompt_usd_per_1m"
 HISTORY_COLUMNS = ("time", "generation_id", "model", "provider", "region", "prompt_tokens",
                    "completion_tokens", "cost", "outcome", "co2e_g")
 STATUS_STYLES = {"up": "green", "degraded": "yellow", "down": "red"}
+
+if TYPE_CHECKING:  # typed records in; the models list never imports records.py
+    from lowrouter_cli.catalog import Endpoint, Model
+    from lowrouter_cli.records import Attempt, GenerationRecord
 
 
 def write_tsv(env: Environment, header: tuple[str, ...], rows: list[list[str]]) -> None:
@@ -182,7 +184,8 @@ def print_generation(env: Environment, record: GenerationRecord, problems: list[
         lines = [f"{k}: {field_text(v)}" for k, v in generation_summary(record)]
         lines += [f"eco.{k.replace(' ', '_').lower()}: {field_text(v)}" for k, v in eco_pairs(record)]
         lines += [f"eco.check: {field_text(p)}" for p in problems]
-        lines += [f"attempt: {field_text(_attempt_text(a))}" for a in (record.routing_trace or RoutingTrace()).attempts]
+        lines += [f"attempt: {field_text(_attempt_text(a))}" for a in (record.routing_trace.attempts
+                                                                         if record.routing_trace else ())]
         env.stdout.write("\n".join(lines) + "\n")
         env.stdout.flush()
         return
