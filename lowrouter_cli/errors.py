@@ -201,10 +201,10 @@ def parse_error_envelope(body: Any) -> tuple[str | None, dict[str, Any]]:
         return None, details
     lowrouter = body.get("lowrouter")
     if isinstance(lowrouter, dict) and isinstance(lowrouter.get("generation_id"), str):
-        details["generation_id"] = lowrouter["generation_id"]
+        details["generation_id"] = _printable(lowrouter["generation_id"])
     error = body.get("error")
     if isinstance(error, str):
-        return error, details
+        return _printable(error), details
     if not isinstance(error, dict):
         return None, details
     message = error.get("message")
@@ -213,11 +213,16 @@ def parse_error_envelope(body: Any) -> tuple[str | None, dict[str, Any]]:
     if error_type is None:
         error_type = error.get("type")
     if isinstance(error_type, str):
-        details["error_type"] = error_type
+        details["error_type"] = _printable(error_type)
     availability = error.get("availability")
     if isinstance(availability, dict):
         details["availability"] = availability
-    return (message if isinstance(message, str) and message.strip() else None), details
+    return (_printable(message) if isinstance(message, str) and message.strip() else None), details
+
+
+def _printable(text: str) -> str:
+    """A lone surrogate (a "\\ud800" escape) can't be written to stderr or the ledger: U+FFFD instead."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def error_code_of(body: Any) -> Any:
