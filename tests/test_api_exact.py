@@ -95,7 +95,12 @@ def test_an_unfinished_stream_is_truncated_and_names_the_generation():
     stream = api.ChatStream(Bytes(data({"choices": [{"delta": {"content": "a"}}]})))
     with pytest.raises(TruncatedAnswer) as info:
         list(stream)
-    assert info.value.generation_id == "gen-h"
+    assert (info.value.message, info.value.generation_id) == (
+        "answer truncated: the stream ended before the answer was finished", "gen-h")
+    ended_early = api.ChatStream(Bytes(data({"choices": []}, "[DONE]")))
+    with pytest.raises(TruncatedAnswer) as info:
+        list(ended_early)
+    assert info.value.message == "answer truncated: the stream ended before the answer was finished"
 
 
 def test_the_route_fills_in_from_whichever_chunk_names_it():
@@ -143,3 +148,66 @@ def test_request_body_sends_every_option_given():
     body = api.ChatRequest(model="m", prompt="p", max_tokens=5, temperature=0.5, provider="openai").body()
     assert body == {"model": "m", "messages": [{"role": "user", "content": "p"}], "max_tokens": 5,
                     "temperature": 0.5, "route": {"provider": "openai"}}
+
+
+def test_left_out_metadata_names_each_field_of_the_wrong_type_in_order():
+    assert api.left_out_metadata([1]) == [] and api.left_out_metadata(None) == []
+    assert api.left_out_metadata({}) == []
+    assert api.left_out_metadata({"usage": None, "model": None, "lowrouter": None}) == []
+    for usage in (5, "x", [1], True):
+        assert api.left_out_metadata({"usage": usage}) == ["usage"], usage
+    good = {"model": "m", "usage": {"prompt_tokens": 3, "completion_tokens": 0, "total_tokens": 3, "cost": 0.5},
+            "lowrouter": {"generation_id": "g", "routed": {"model": "m", "provider": "p", "region": "r"}}}
+    assert api.left_out_metadata(good) == []
+    bad = {"model": 5, "usage": {"prompt_tokens": 1.5, "completion_tokens": "3", "total_tokens": -1, "cost": "0.1"},
+           "lowrouter": {"generation_id": 7, "routed": {"model": [], "provider": 1, "region": {}}}}
+    assert api.left_out_metadata(bad) == [
+        "usage.prompt_tokens", "usage.completion_tokens", "usage.total_tokens", "usage.cost", "model",
+        "lowrouter.generation_id", "lowrouter.routed.model", "lowrouter.routed.provider", "lowrouter.routed.region"]
+    for cost in (True, float("inf"), "1e999", "x"):
+        assert api.left_out_metadata({"usage": {"cost": cost}}) == ["usage.cost"], cost
+    assert api.left_out_metadata({"usage": {"cost": 2}}) == []
+    assert api.left_out_metadata({"usage": {"total_tokens": True}}) == ["usage.total_tokens"]
+    assert api.left_out_metadata({"lowrouter": {"routed": 5, "generation_id": None}, "model": ""}) == []
+    assert api.left_out_metadata({"lowrouter": 5, "usage": {}}) == []
+    assert api.left_out_metadata({"lowrouter": {"routed": {"region": 1}}}) == ["lowrouter.routed.region"]
+
+
+def test_a_generation_id_must_be_non_empty_text():
+    answer = {"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]}
+    for value in ("", 5, None, ["g"]):
+        assert api.parse_completion(dict(answer, lowrouter={"generation_id": value})).generation_id is None, value
+    assert api.parse_completion(dict(answer, lowrouter={"generation_id": "g\ud83d"})).generation_id == "g\ufffd"
+
+
+def test_a_model_list_is_an_object_with_a_data_list_of_ids():
+    assert api.is_model_list({"data": []}) is True
+    for body in (None, [{"id": "a"}], {"data": {}}, {"data": [{"id": 1}]}, {"data": ["a"]}, {}):
+        assert api.is_model_list(body) is False, body
+
+
+def test_extra_options_never_replace_what_the_request_sets():
+    request = api.ChatRequest(model="m", prompt="p", extra={"top_p": 0.5, "model": "other", "stream": False})
+    assert request.body() == {"model": "m", "messages": [{"role": "user", "content": "p"}], "top_p": 0.5,
+                              "stream": False}
+    assert request.body(stream=True) == {"model": "m", "messages": [{"role": "user", "content": "p"}],
+                                         "stream": True, "stream_options": {"include_usage": True}, "top_p": 0.5}
+
+
+def contents(*lines):
+    return [e.text for e in api.ChatStream(Bytes(data(*lines))) if type(e) is Content]
+
+
+def test_a_high_surrogate_half_waits_for_the_next_event_in_place():
+    assert contents('{"choices": [{"delta": {"content": "ab\\ud83d"}}]}',
+                    '{"choices": [{"delta": {"content": "\\ude00c"}}]}',
+                    '{"choices": [{"delta": {}, "finish_reason": "stop"}]}') == ["ab", "\U0001f600c"]
+    # ASCII after a lone high half: the half is replaced there, before the ASCII, not at the end
+    assert contents('{"choices": [{"delta": {"content": "a\\ud83d"}}]}',
+                    '{"choices": [{"delta": {"content": "b"}}]}',
+                    '{"choices": [{"delta": {}, "finish_reason": "stop"}]}') == ["a", "\ufffdb"]
+
+
+def test_text_after_a_finish_that_replaced_a_lone_half_is_kept():
+    assert contents('{"choices": [{"delta": {"content": "a\\ud83d"}, "finish_reason": "stop"}]}',
+                    '{"choices": [{"delta": {"content": "\\u00e9"}}]}') == ["a", "\ufffd", "\u00e9"]

@@ -282,3 +282,58 @@ def test_a_config_cut_short_names_its_last_line(fake_env, text, line):
     with pytest.raises(UsageError) as info:
         store.read_config(env)
     assert info.value.message.startswith(f"{path} is not valid TOML: ") and f"({line})" in info.value.message
+
+
+def test_the_key_is_written_where_no_folder_exists_yet(fake_env, tmp_path):
+    env = fake_env(config_dir=tmp_path / "home" / ".config" / "lowrouter")
+    path = store.write_key(env, "sk-lr-deep")
+    assert path.read_text() == "sk-lr-deep\n" and mode_of(path.parent) == 0o700
+
+
+def test_write_atomic_makes_every_missing_folder(tmp_path):
+    store.write_atomic(tmp_path / "a" / "b" / "f.json", "{}")
+    assert (tmp_path / "a" / "b" / "f.json").read_text() == "{}"
+
+
+def test_the_config_file_is_config_toml_in_the_config_folder(fake_env):
+    env = fake_env()
+    assert store.config_path(env) == env.config_dir / "config.toml"
+    assert store.write_config(env, {}) == env.config_dir / "config.toml"
+
+
+def test_the_model_cache_reads_back_only_a_whole_entry(fake_env):
+    env = fake_env(wall_clock=lambda: 99)
+    body = {"data": [{"id": "a/x"}]}
+    store.write_models_cache(env, "https://g/api/v1", body, None, print)
+    assert store.read_models_cache(env, "https://g/api/v1") == {
+        "base_url": "https://g/api/v1", "fetched_at": 99, "etag": None, "body": body}
+    assert store.read_models_cache(env, "https://other/api/v1") is None
+    path = store.models_cache_path(env, "u")
+    for entry in ([], {"fetched_at": "1", "body": body}, {"fetched_at": 1, "body": []},
+                  {"fetched_at": 1, "body": {"data": {}}}, {"body": body}):
+        store.write_atomic(path, json.dumps(entry))
+        assert store.read_models_cache(env, "u") is None, entry
+    store.write_atomic(path, json.dumps({"fetched_at": 1.5, "body": {"data": []}}))
+    assert store.read_models_cache(env, "u") == {"fetched_at": 1.5, "body": {"data": []}}
+
+
+@pytest.fixture
+def ascii_locale():
+    """The C locale, whose codec is ASCII: files must be UTF-8 whatever the user's locale."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def test_files_are_utf8_whatever_the_locale(fake_env, tmp_path, ascii_locale):
+    store.write_atomic(tmp_path / "f", "café ✓")
+    assert (tmp_path / "f").read_bytes() == "café ✓".encode("utf-8")
+    env = fake_env()
+    env.config_dir.mkdir()
+    (env.config_dir / "config.toml").write_bytes('region = "café"\n'.encode("utf-8"))
+    assert store.read_config(env) == {"region": "café"}
