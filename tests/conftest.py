@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,12 @@ import pytest
 from lowrouter_cli.context import Environment
 from lowrouter_cli.emulator.server import Emulator
 from lowrouter_cli.paths import APP_NAME
+
+# Keep compiled bytecode even where PYTHONDONTWRITEBYTECODE is set (as on the shared dev machines):
+# without it every xdist worker compiles the package and rewrites every test module from source
+# again (about 2 s CPU a worker), and so does every `python -m lowrouter_cli` the tests start.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 TEST_KEY = "sk-lr-test-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: what every test must exercise
@@ -51,9 +58,31 @@ def user_dirs(tmp_path, monkeypatch):
     return home
 
 
+SHUTDOWN_POLL = 0.005  # socketserver checks for shutdown() this often: each test waits up to this
+
+
+def serve_in_background(server) -> threading.Thread:
+    """serve_forever() on a thread, polling for shutdown() every 5 ms rather than socketserver's
+    0.5 s (or the emulator's 50 ms), a wait every test would otherwise pay at its end."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL}, daemon=True)
+    thread.start()
+    return thread
+
+
+@contextlib.contextmanager
+def running_emulator(**options):
+    """The emulator on an ephemeral 127.0.0.1 port (Emulator.start, with a shorter shutdown poll)."""
+    server = Emulator(**{"api_key": TEST_KEY, **options})
+    serve_in_background(server.server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def emulator():
-    with Emulator(api_key=TEST_KEY, record_delay=0.0) as server:
+    with running_emulator(record_delay=0.0) as server:
         yield server
 
 

@@ -17,6 +17,8 @@ from typing import Callable
 from lowrouter_cli.cli import run
 from lowrouter_cli.context import Environment
 
+from conftest import serve_in_background
+
 KEY = "sk-lr-test-0123456789abcdef"
 
 Respond = Callable[["Exchange"], None]
@@ -78,7 +80,7 @@ class HostileGateway:
         return f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
 
     def __enter__(self) -> "HostileGateway":
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,8 +8,9 @@ The prompt picks the failure: "error400" (error.message), "html" (a non-JSON 502
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from conftest import serve_in_background
 
 # Clipboard write (OSC 52), window title (OSC 0), clear screen (CSI 2J), an unterminated DCS that
 # would hide what follows, and C1 controls (U+009B is a one-character CSI, U+009D an OSC).
@@ -51,7 +52,7 @@ class HostileGateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     @property
     def base_url(self) -> str:

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from lowrouter_cli.emulator.server import Emulator
 
-from conftest import TEST_KEY, lowrouter_command, process_environ
+from conftest import TEST_KEY, lowrouter_command, process_environ, running_emulator
 
 
 def no_key_anywhere(result):
@@ -70,7 +69,7 @@ def test_several_megabytes_of_stdin_are_sent_whole(run_cli, emulator):
 
 
 def test_too_large_is_rejected_with_exit_4(run_cli):
-    with Emulator(api_key=TEST_KEY, max_body=1000) as small:
+    with running_emulator(max_body=1000) as small:
         result = run_cli("chat", input="x" * 5000, base_url=small.base_url)
     assert result.returncode == 4
     assert "over the 1000-byte limit" in result.stderr
