@@ -27,6 +27,10 @@ class Repl:
         command = lowrouter_command("chat", "-i", *args)
         environ = process_environ(emulator.base_url, env={"TERM": "xterm", **(env or {})})
         self.child = pexpect.spawn(command[0], command[1:], env=environ, dimensions=(30, 120), timeout=15)
+        # pexpect sleeps 100 ms in close() for the child to exit: we wait() for it first. (Its 50 ms
+        # before each send stays: it lets the status line be drawn, and a TAB completion land,
+        # before the next keys arrive.)
+        self.child.delayafterclose = 0
         self.seen = b""
         self.wait_for_prompt()
 
@@ -48,6 +52,7 @@ class Repl:
     def end(self) -> str:
         self.child.sendeof()
         self.child.expect(pexpect.EOF)
+        self.child.wait()
         self.child.close()
         assert self.child.exitstatus == 0
         return ESCAPES.sub(b"", self.child.before).decode("utf-8", "replace")
@@ -217,6 +222,7 @@ def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
     assert "Ctrl-C again, Ctrl-D or /exit ends the session" in repl.wait_for_prompt()
     repl.child.send(CTRL_C)
     repl.child.expect(pexpect.EOF)
+    repl.child.wait()
     repl.child.close()
     assert repl.child.exitstatus == 0
     assert "session ended: 0 turns" in ESCAPES.sub(b"", repl.child.before).decode()
