@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import typer.main
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.emulator.server import Emulator
@@ -35,6 +36,12 @@ from lowrouter_cli.paths import APP_NAME
 # again (about 2 s CPU a worker), and so does every `python -m lowrouter_cli` the tests start.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# Each test's folders (tmp_path) in memory where the system has a RAM disk: the ledger and the
+# key, config and cache files are fsync'ed as they should be, and on a virtual disk that made
+# each in-process test wait several times its CPU time. (PYTEST_DEBUG_TEMPROOT is pytest's own
+# setting for where tmp_path goes; one set by the caller wins.)
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 TEST_KEY = "sk-lr-test-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: what every test must exercise
@@ -150,6 +157,30 @@ class SkippingClock:
         return time.time() + self.skipped
 
 
+_TYPER_GET_COMMAND = typer.main.get_command
+_built_commands: dict = {}
+
+
+def _built_once(app):
+    if id(app) not in _built_commands:
+        _built_commands[id(app)] = (app, _TYPER_GET_COMMAND(app))  # the app kept: its id stays its own
+    return _built_commands[id(app)][1]
+
+
+@contextlib.contextmanager
+def click_command_built_once():
+    """cli.run turns the Typer app into a click command at each call: once per process for the real
+    CLI, but some 15 ms CPU for each of the suite's thousand in-process runs. Within this, the first
+    command built is reused, as a process would (click keeps no state in a command between
+    invocations, and `two_values` only sets the same -o shape again). Elsewhere (generate_docs)
+    every build is fresh."""
+    typer.main.get_command = _built_once
+    try:
+        yield
+    finally:
+        typer.main.get_command = _TYPER_GET_COMMAND
+
+
 def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isatty=False, stderr_isatty=False,
                    **environment) -> Result:
     from lowrouter_cli import cli
@@ -166,7 +197,8 @@ def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isat
     values.update(environment)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     # click prints --help and usage through sys.stdout/sys.stderr, --version through print().
-    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+            click_command_built_once():
         try:
             code = cli.run(Environment(**values), list(argv))
         finally:
@@ -215,7 +247,7 @@ def run_concurrently(emulator, monkeypatch):
             code = cli.run(environment, list(argv))
             return Result(int(code), stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
 
-        with ThreadPoolExecutor(len(commands)) as pool:
+        with ThreadPoolExecutor(len(commands)) as pool, click_command_built_once():
             return list(pool.map(one, commands))
 
     return run
