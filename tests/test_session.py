@@ -14,12 +14,15 @@ import stat
 import pexpect
 import pytest
 
+from lowrouter_cli.emulator.scenarios import long_markdown
+
 from conftest import TEST_KEY, lowrouter_command, process_environ
 from ledger_run import Runner
 
 CPR_REQUEST = b"\x1b[6n"
 ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\x08\r]")
 UP, ESC_ENTER, CTRL_C = "\x1b[A", "\x1b\r", "\x03"
+STATUS_LINE = re.compile(rb"pinned")  # "unpinned" or "pinned PROVIDER/REGION": in every status line
 
 
 class Repl:
@@ -27,18 +30,25 @@ class Repl:
         command = lowrouter_command("chat", "-i", *args)
         environ = process_environ(emulator.base_url, env={"TERM": "xterm", **(env or {})})
         self.child = pexpect.spawn(command[0], command[1:], env=environ, dimensions=(30, 120), timeout=15)
-        # pexpect sleeps 100 ms in close() for the child to exit: we wait() for it first. (Its 50 ms
-        # before each send stays: it lets the status line be drawn, and a TAB completion land,
-        # before the next keys arrive.)
+        # No sleeps of pexpect's own (50 ms before each send, 100 ms in close()): wait_for_prompt
+        # waits for what the keys must not overtake, and end() for the exit.
+        self.child.delaybeforesend = None
         self.child.delayafterclose = 0
         self.seen = b""
+        self.drawn = b""  # the status line drawn after the last prompt, not yet returned
         self.wait_for_prompt()
 
-    def wait_for_prompt(self) -> str:
-        """Everything written since the last prompt, escape codes removed; the prompt is up."""
+    def wait_for_prompt(self, status_line: bool = True) -> str:
+        """Everything written since the last prompt, escape codes removed; the prompt is up, and
+        (unless it is a continuation prompt, which has none) so is its status line, so that keys
+        sent next can't overtake it."""
         self.child.expect_exact(CPR_REQUEST)
+        text = self.drawn + self.child.before
         self.child.send("\x1b[1;1R")  # the cursor is at the top: the toolbar goes at the bottom
-        text = self.child.before
+        self.drawn = b""
+        if status_line:
+            self.child.expect(STATUS_LINE)
+            self.drawn = self.child.before + self.child.after
         self.seen += text
         return ESCAPES.sub(b"", text).decode("utf-8", "replace")
 
@@ -87,10 +97,10 @@ def test_three_turns_reach_the_gateway_in_order_and_the_ledger_holds_them(emulat
 
 
 def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(emulator):
-    emulator.push_faults("ok chunk_delay=0.02")  # the first answer crawls: 300 words take 6 s
+    emulator.push_faults("ok chunk_delay=0.02")  # the first answer crawls: its 382 tokens take 7.6 s
     repl = Repl(emulator)
     repl.child.send("[[answer:long words=300]] tell me\r")
-    repl.until("Section 2")
+    repl.until("Section 1")  # its first heading, 2 s before the next one
     repl.child.send(CTRL_C)
     cancelled = repl.wait_for_prompt()
     assert "answer cancelled" in cancelled
@@ -99,7 +109,8 @@ def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(
     rows = Runner(emulator.base_url).rows()
     assert [r["outcome"] for r in rows] == ["cancelled", "ok"]
     partial = rows[0]["answer"]
-    assert "Section 2" in partial and "Section 9" not in partial
+    assert "Section 1" in partial and "Section 2" not in partial
+    assert long_markdown(300).startswith(partial)  # the text received, as received
     second = sent_messages(emulator)[1]
     assert second[1] == {"role": "assistant", "content": partial}  # the partial answer stays in context
 
@@ -141,9 +152,9 @@ def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):
     repl.child.send("line one" + ESC_ENTER + "line two\r")
     repl.wait_for_prompt()
     repl.child.send('"""\r')
-    repl.wait_for_prompt()  # the block's continuation prompt
+    repl.wait_for_prompt(status_line=False)  # the block's continuation prompt
     repl.child.send("alpha\r")
-    repl.wait_for_prompt()
+    repl.wait_for_prompt(status_line=False)
     repl.child.send('beta"""\r')
     repl.wait_for_prompt()
     repl.child.send("\x1b[200~pasted one\npasted two\x1b[201~\r")  # a bracketed paste keeps its newline
@@ -206,6 +217,7 @@ def test_i_with_json_is_a_usage_error(run_cli, emulator):
 def test_tab_completes_slash_commands_and_cached_model_ids(emulator, run_cli):
     assert run_cli("models").returncode == 0  # the cached model list the completion reads
     repl = Repl(emulator)
+    repl.child.delaybeforesend = 0.05  # a completion is computed in the background: let it land
     repl.child.send("/mo\t")  # -> "/model "
     repl.child.send("anthropic/claude-3.5-h\t")  # -> the whole id
     assert "model: anthropic/claude-3.5-haiku" in repl.ask("")
