@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import typer.main
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.emulator.server import Emulator
@@ -157,30 +156,6 @@ class SkippingClock:
         return time.time() + self.skipped
 
 
-_TYPER_GET_COMMAND = typer.main.get_command
-_built_commands: dict = {}
-
-
-def _built_once(app):
-    if id(app) not in _built_commands:
-        _built_commands[id(app)] = (app, _TYPER_GET_COMMAND(app))  # the app kept: its id stays its own
-    return _built_commands[id(app)][1]
-
-
-@contextlib.contextmanager
-def click_command_built_once():
-    """cli.run turns the Typer app into a click command at each call: once per process for the real
-    CLI, but some 15 ms CPU for each of the suite's thousand in-process runs. Within this, the first
-    command built is reused, as a process would (click keeps no state in a command between
-    invocations, and `two_values` only sets the same -o shape again). Elsewhere (generate_docs)
-    every build is fresh."""
-    typer.main.get_command = _built_once
-    try:
-        yield
-    finally:
-        typer.main.get_command = _TYPER_GET_COMMAND
-
-
 def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isatty=False, stderr_isatty=False,
                    **environment) -> Result:
     from lowrouter_cli import cli
@@ -197,8 +172,7 @@ def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isat
     values.update(environment)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     # click prints --help and usage through sys.stdout/sys.stderr, --version through print().
-    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
-            click_command_built_once():
+    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
             code = cli.run(Environment(**values), list(argv))
         finally:
@@ -247,7 +221,7 @@ def run_concurrently(emulator, monkeypatch):
             code = cli.run(environment, list(argv))
             return Result(int(code), stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
 
-        with ThreadPoolExecutor(len(commands)) as pool, click_command_built_once():
+        with ThreadPoolExecutor(len(commands)) as pool:
             return list(pool.map(one, commands))
 
     return run
