@@ -49,6 +49,12 @@ CLEARED = ("NO_COLOR", "FORCE_COLOR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY"
            "TERM")
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers per core, as much of the suite waits (on processes it started, a
+    pseudo-terminal, a socket) rather than computes."""
+    return 2 * (os.cpu_count() or 1)
+
+
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path, monkeypatch):
     """platformdirs follows XDG_* on Linux: point every user folder into the test's tmp dir."""
