@@ -1,6 +1,8 @@
-"""An open streamed response, read as bytes arrive: urllib3's public read_chunked() (read1() for a
-body without chunks), which never waits for a buffer to fill, plus whatever else has already arrived, so the decoder runs once per wake-up
-rather than once per HTTP chunk. close() drops the connection at once."""
+"""An open streamed response, read as bytes arrive. Each read takes whatever the socket has (up to
+64 kB: many SSE events at once under load, one when the gateway is slower than we are), undoes the
+chunked framing of all of it in one pass, and hands the body bytes on: the decoder above runs once
+per read, never once per HTTP chunk. `before_wait` runs before every read (the writer flushes
+there), so no byte already read waits on a later one. close() drops the connection at once."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import urllib3.exceptions
 
 from lowrouter_cli.decoding import decoder_for
 from lowrouter_cli.errors import LowRouterError, NetworkError, TruncatedAnswer
+from lowrouter_cli.http_adapter import body_file
 
 STREAM_READ_SIZE = 65536
+MAX_CHUNK_LINE = 65536  # a chunk-size line (with its extensions), as http.client allows
 
 
 @dataclass
@@ -32,21 +36,43 @@ class ByteStream:
 
     def __iter__(self) -> Iterator[bytes]:
         decoder = decoder_for(self.headers.get("Content-Encoding"))  # gzip'd streams too, in bounded pieces
+        raw = self._response.raw
+        socket_file = body_file(raw)
+        blocks = self._library_blocks(raw) if socket_file is None else self._socket_blocks(raw, socket_file)
         try:
-            for data in self._blocks():
-                yield from decoder.feed(data)
-            decoder.end()
+            if type(decoder).feed is _IDENTITY_FEED:  # no Content-Encoding: no generator per block
+                yield from blocks
+            else:
+                for data in blocks:
+                    yield from decoder.feed(data)
+                decoder.end()
         finally:
             if self.log:
                 self.log(f"< ({self.bytes_received} bytes received)")
 
-    def _blocks(self) -> Iterator[bytes]:
-        """One block per wake-up: a blocking read, then every read the socket can serve at once.
-        `before_wait` runs before each blocking read (the writer flushes there)."""
-        raw = self._response.raw
+    def _socket_blocks(self, raw: Any, socket_file: Any) -> Iterator[bytes]:
+        """One block per read of the socket file (buffered reader.read1: what is there, or one
+        wait for the next bytes), its framing undone: chunked, Content-Length or to the close."""
+        read = functools.partial(socket_file.read1, STREAM_READ_SIZE)
+        framing = Dechunker() if raw.chunked else Counted(raw.length_remaining)
+        while not framing.done:
+            if self.before_wait is not None:
+                self.before_wait()
+            data = self._read(read)
+            if not data:
+                framing.at_close()  # raises when the body stopped short
+                return
+            body = framing.feed(data)
+            if body:
+                self.bytes_received += len(body)
+                yield body
+            if framing.error is not None:  # after the bytes before it are passed on
+                raise framing.error
+
+    def _library_blocks(self, raw: Any) -> Iterator[bytes]:
+        """Through urllib3 alone (a connection that is not ours: a SOCKS proxy), one block per
+        wake-up: a blocking read, then every read the socket can serve at once."""
         arrived = _readable_now(raw)
-        # A chunked body read through read_chunked's one generator costs less per HTTP chunk than a
-        # read1() call each; both return at most one chunk (and never wait for a second).
         read = functools.partial(next, raw.read_chunked(STREAM_READ_SIZE, decode_content=False), b"") \
             if raw.chunked and raw.supports_chunked_reads() else \
             functools.partial(raw.read1, STREAM_READ_SIZE, decode_content=False)
@@ -97,6 +123,97 @@ class ByteStream:
             pass
 
 
+def _cut_short() -> TruncatedAnswer:
+    return TruncatedAnswer("answer truncated: the connection was lost mid-answer")
+
+
+class Dechunker:
+    """A chunked body's bytes from its framing, fed as it arrives (chunks cut anywhere). A chunk's
+    bytes are passed on as they come, not held until it is whole; framing that is not HTTP's ends
+    the body with `error` set, after the bytes before it. Lenient where urllib3 is: extensions are
+    ignored, the two bytes after a chunk are skipped unread, trailers are never read."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: TruncatedAnswer | None = None
+        self._left = 0  # bytes of the current chunk still to come
+        self._skip = 0  # bytes of the CRLF after a chunk still to come
+        self._line = b""  # the start of a chunk-size line cut by a read
+
+    def feed(self, data: bytes) -> bytes:
+        if self._line:  # a size line cut by the last read: join it to the rest (at most 64 kB)
+            data, self._line = self._line + data, b""
+        pieces: list[bytes] = []
+        position, size, left, skip = 0, len(data), self._left, self._skip  # locals: once per chunk
+        find = data.find
+        while position < size:
+            if left:
+                piece = data[position:position + left]
+                pieces.append(piece)
+                position += len(piece)
+                left -= len(piece)
+                if left:
+                    break
+                skip = 2
+            if skip:
+                skipped = min(skip, size - position)
+                position += skipped
+                skip -= skipped
+                continue
+            end = find(b"\n", position)
+            if end < 0:
+                self._line = data[position:]
+                if len(self._line) > MAX_CHUNK_LINE:
+                    self._fail()
+                break
+            left = _chunk_size(data[position:end])
+            position = end + 1
+            if not left:
+                if left is None:
+                    self._fail()
+                else:
+                    self.done = True  # the last chunk: what follows (trailers) is never read
+                left = 0
+                break
+        self._left, self._skip = left, skip
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def at_close(self) -> None:
+        raise _cut_short()  # the connection closed before the last chunk
+
+    def _fail(self) -> None:
+        self.done, self.error = True, _cut_short()
+
+
+def _chunk_size(line: bytes) -> int | None:
+    """The size on a chunk-size line ("1a", "1a;ext=1", "1a\\r"), or None when it is not one."""
+    digits = line.split(b";", 1)[0].strip()
+    if not digits or len(digits) > 16 or digits.strip(b"0123456789abcdefABCDEF"):
+        return None
+    return int(digits, 16)
+
+
+class Counted:
+    """A body of known length (Content-Length), or one that runs to the connection's close (None)."""
+
+    def __init__(self, length: int | None) -> None:
+        self._left = length
+        self.done = length == 0
+        self.error: TruncatedAnswer | None = None
+
+    def feed(self, data: bytes) -> bytes:
+        if self._left is None:
+            return data
+        data = data[:self._left]
+        self._left -= len(data)
+        self.done = not self._left
+        return data
+
+    def at_close(self) -> None:
+        if self._left:
+            raise _cut_short()  # fewer bytes than Content-Length said
+
+
 def _readable_now(raw: Any) -> Callable[[], bool]:
     """Whether the response's socket has bytes waiting (a read would not block on the network)."""
     try:
@@ -105,3 +222,6 @@ def _readable_now(raw: Any) -> Callable[[], bool]:
     except (OSError, ValueError, AttributeError):
         return lambda: False
     return lambda: bool(poller.poll(0))
+
+
+_IDENTITY_FEED = decoder_for(None).feed.__func__

@@ -1,10 +1,13 @@
 """A requests adapter whose responses skip every interim 1xx response (103 Early Hints…), not only
 100 Continue as http.client does, so a gateway's hints never stand in for its answer; and whose
-header block must end in a blank line, never in the connection closing."""
+header block must end in a blank line, never in the connection closing. Its connections also say
+which buffered socket file a response's body is read from (body_file), so a stream can take what
+the socket has in one read rather than one HTTP chunk per call."""
 
 from __future__ import annotations
 
 import http.client
+import weakref
 from typing import Any
 
 import requests.adapters
@@ -56,12 +59,41 @@ class _FinalResponse(http.client.HTTPResponse):
         raise http.client.HTTPException("too many interim (1xx) responses")
 
 
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    response_class = _FinalResponse
+class _KnowsItsBody:
+    """Keeps, for the last response it returned, the http.client response under it (whose `fp` is
+    the buffered socket file the body comes from): urllib3 offers no public way to that file."""
+
+    _made: _FinalResponse | None = None
+    _last: tuple[Any, _FinalResponse] | None = None  # (weak reference to the urllib3 response, ours)
+
+    def response_class(self, *args: Any, **kwargs: Any) -> _FinalResponse:  # what http.client calls
+        self._made = _FinalResponse(*args, **kwargs)
+        return self._made
+
+    def getresponse(self) -> Any:
+        response = super().getresponse()  # type: ignore[misc]
+        if self._made is not None:
+            self._last, self._made = (weakref.ref(response), self._made), None
+        return response
+
+    def body_file_of(self, response: Any) -> Any:
+        last = self._last
+        return last[1].fp if last is not None and last[0]() is response else None
 
 
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    response_class = _FinalResponse
+class _HTTPConnection(_KnowsItsBody, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_KnowsItsBody, urllib3.connection.HTTPSConnection):
+    pass
+
+
+def body_file(response: Any) -> Any:
+    """The buffered socket file (read1() gives what has arrived) that `response`, a urllib3
+    response on one of our connections, reads its body from; None on any other connection."""
+    body_file_of = getattr(getattr(response, "connection", None), "body_file_of", None)
+    return body_file_of(response) if body_file_of is not None else None
 
 
 class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):

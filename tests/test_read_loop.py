@@ -1,5 +1,5 @@
-"""The stream read loop (transport.ByteStream): blocks of what has arrived, bytes before a failure
-passed on first, and the writer's flush run before every blocking read. Against a raw socket
+"""The stream read loop (byte_stream.ByteStream): blocks of what has arrived, bytes before a failure
+passed on first, and the writer's flush run before every read. Against a raw socket
 server, so the bytes on the wire (and when they are sent) are exact."""
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ def test_a_burst_is_read_in_blocks_not_one_http_chunk_at_a_time():
     server = RawServer([HEAD + b"".join(chunk(e) for e in events) + b"0\r\n\r\n"])
     blocks = list(server.open())
     assert b"".join(blocks) == b"".join(events)
-    # What was on the socket arrives as one block; only what the 8 kB read buffer still held when
-    # the socket ran dry comes out a chunk at a time (a buffer no public API can look into).
-    assert len(blocks) < 150
+    # One block per read of the socket file, its chunks undone together: a few blocks (as the
+    # bytes happen to arrive), never one per HTTP chunk.
+    assert len(blocks) < 10
 
 
 def test_bytes_read_before_a_dropped_connection_are_passed_on_before_the_error():
@@ -76,7 +76,7 @@ def test_bytes_read_before_a_dropped_connection_are_passed_on_before_the_error()
     with pytest.raises(TruncatedAnswer):
         for block in server.open():
             received.append(block)
-    assert b"".join(received) == b"".join(events)  # every whole HTTP chunk; the cut one is lost
+    assert b"".join(received) == b"".join(events) + b"da"  # every byte of the body that came
 
 
 def test_the_writer_flushes_before_each_blocking_read():
@@ -140,3 +140,71 @@ def test_piped_stream_shows_each_read_before_waiting_for_the_next(fake_env):
     assert cli.run(env, ["stream", "--no-history", "hi"]) == 0
     assert first_shown.is_set() and stdout.flushed == "token 00000 token 00001 \n"
     assert stdout.flushes == 3  # before each of the two blocking reads, and at the end
+
+
+# -- the framing undone in blocks (byte_stream.Dechunker, Counted) ---------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from lowrouter_cli.byte_stream import Counted, Dechunker  # noqa: E402
+
+
+def fed(framing, data: bytes, cuts) -> bytes:
+    """Feed `data` cut at `cuts`; what came out, stopping where the framing says the body ended."""
+    out, start = [], 0
+    for end in [*sorted(set(cuts)), len(data)]:
+        if framing.done:
+            break
+        out.append(framing.feed(data[start:end]))
+        start = end
+    return b"".join(out)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=40), max_size=8), st.lists(st.integers(0, 400), max_size=12),
+       st.sampled_from([b"", b";name=value", b" "]))
+def test_a_chunked_body_cut_anywhere_comes_out_whole(payloads, cuts, extension):
+    wire = b"".join(b"%x%s\r\n%s\r\n" % (len(p), extension, p) for p in payloads) + b"0\r\n\r\nnever read"
+    framing = Dechunker()
+    assert fed(framing, wire, [c % (len(wire) + 1) for c in cuts]) == b"".join(payloads)
+    assert framing.done and framing.error is None
+
+
+def test_bytes_of_a_chunk_pass_on_as_they_come_and_uppercase_and_lf_lines_are_read():
+    framing = Dechunker()
+    assert framing.feed(b"B\nhello") == b"hello"  # a size line ended by LF alone, in upper case
+    assert framing.feed(b" worl") == b" worl" and not framing.done
+    assert framing.feed(b"d\r\n3\r\n!!!\r\n0\r\n") == b"d!!!" and framing.done
+
+
+@pytest.mark.parametrize("line", [b"zz", b"-5", b"0x5", b"", b"1" * 17, b"5 5"])
+def test_a_size_line_that_is_not_one_ends_the_body_after_the_bytes_before_it(line):
+    framing = Dechunker()
+    assert framing.feed(b"2\r\nok\r\n" + line + b"\r\nmore") == b"ok"
+    assert framing.done and isinstance(framing.error, TruncatedAnswer)
+
+
+def test_a_size_line_past_64_kib_is_refused_however_it_is_cut():
+    framing = Dechunker()
+    for _ in range(64):
+        assert framing.feed(b"0" * 1024) == b"" and not framing.done
+    assert framing.feed(b"00") == b"" and isinstance(framing.error, TruncatedAnswer)
+
+
+def test_a_chunked_body_closed_before_its_last_chunk_is_truncated():
+    framing = Dechunker()
+    framing.feed(b"2\r\nok\r\n")
+    with pytest.raises(TruncatedAnswer):
+        framing.at_close()
+
+
+def test_a_counted_body_stops_at_its_length_and_a_short_one_is_truncated():
+    framing = Counted(5)
+    assert framing.feed(b"abc") == b"abc" and not framing.done
+    assert framing.feed(b"defgh") == b"de" and framing.done
+    short = Counted(5)
+    short.feed(b"abc")
+    with pytest.raises(TruncatedAnswer):
+        short.at_close()
+    to_the_close = Counted(None)
+    assert to_the_close.feed(b"abc") == b"abc" and not to_the_close.done
+    to_the_close.at_close()  # the close is the end: nothing raised
