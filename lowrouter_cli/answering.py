@@ -38,12 +38,8 @@ def stream_exchange(invocation: Invocation, settings: Settings, exchange: Exchan
             chat_stream.byte_stream.before_wait = writer.flush  # flush what was written before a read blocks
             started = env.monotonic()
             with stop:
-                for event in waiting.until_first(chat_stream):
-                    writer.write(event)
-                    if type(event) is Content:
-                        exchange.shown(event.text, env.monotonic())
-                    elif type(event) is Reasoning:
-                        exchange.reasoning_parts.append(event.text)
+                for events in waiting.until_first(chat_stream.blocks()):
+                    show(events, writer, exchange, env)
         writer.finish()
         writer = None  # finished: a failure from here on has no partial text to keep
         exchange.seconds_streaming = env.monotonic() - started
@@ -55,6 +51,33 @@ def stream_exchange(invocation: Invocation, settings: Settings, exchange: Exchan
 
         exchange.record = await_record(invocation, settings, exchange.generation_id)
     finish_exchange(env, settings, exchange)
+
+
+def show(events: list[Any], writer: Any, exchange: Exchange, env: Environment) -> None:
+    """The events of one read, in order; each run of content is written (and noted as shown) as
+    one text, so a read of many tokens costs one write, not one per token."""
+    texts = [event.text for event in events if type(event) is Content]
+    if len(texts) == len(events):  # nothing but content: nearly every read
+        _show_text("".join(texts), writer, exchange, env)
+        return
+    run: list[str] = []
+    for event in events:
+        if type(event) is Content:
+            run.append(event.text)
+            continue
+        if run:
+            _show_text("".join(run), writer, exchange, env)
+            run = []
+        writer.write(event)
+        if type(event) is Reasoning:
+            exchange.reasoning_parts.append(event.text)
+    if run:
+        _show_text("".join(run), writer, exchange, env)
+
+
+def _show_text(text: str, writer: Any, exchange: Exchange, env: Environment) -> None:
+    writer.write(Content(text))
+    exchange.shown(text, env.monotonic())
 
 
 def judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:

@@ -154,21 +154,51 @@ class ChatStream(_Summarised):
 
     def __iter__(self) -> Iterator[Any]:
         add = self.answer.add
+        for events in self._event_blocks():
+            for event in events:
+                add(event)
+                yield event
+                if type(event) is Failure:
+                    raise event.error
+
+    def blocks(self) -> Iterator[list[Any]]:
+        """The same events, a list per network read (a writer then writes a read at once), folded
+        into `answer` a list at a time; a list that ends in a Failure is followed by its error."""
+        add = self.answer.add
+        for events in self._event_blocks():
+            for event in events:
+                add(event)
+            yield events
+            if type(events[-1]) is Failure:
+                raise events[-1].error
+
+    def _event_blocks(self) -> Iterator[list[Any]]:
+        """The events of each read that has any, up to a Failure, an error (after the events before
+        it) or [DONE]."""
         for data in self.byte_stream:
             try:
-                sse_events = self._decoder.feed(data)
+                payloads = self._decoder.feed_data(data)
             except EventTooLarge as error:
                 raise jsontext.TooLarge(f"{error} (the cap on one stream line or event)",
                                         generation_id=self.generation_id) from None
-            for sse_event in sse_events:
-                if sse_event.data == "[DONE]":
+            events: list[Any] = []
+            for payload in payloads:
+                if payload == "[DONE]":
+                    if events:
+                        yield events
                     self._check_complete()
                     return
-                for event in self._events(sse_event.data):
-                    add(event)
-                    yield event
-                    if type(event) is Failure:
-                        raise event.error
+                try:
+                    more = self._events(payload)
+                except LowRouterError:
+                    if events:
+                        yield events
+                    raise
+                events += more
+                if more and type(more[-1]) is Failure:
+                    break
+            if events:
+                yield events
         self._decoder.end()
         self._check_complete()
 

@@ -41,12 +41,31 @@ class SSEDecoder:
         self.comments = 0  # keep-alive comments seen; they prove the connection is alive
 
     def feed(self, chunk: bytes) -> list[Event]:
-        if not chunk:
+        buffer = self._complete_lines(chunk)
+        if buffer is None:
             return []
+        plain = self._plain_events(buffer)
+        if plain is None:
+            return self._lines(buffer)
+        data, last_id, retry = plain
+        return [Event(value, "message", last_id, retry) for value in data]
+
+    def feed_data(self, chunk: bytes) -> list[str]:
+        """What feed() returns, as the data of each event alone (all a JSON stream reads)."""
+        buffer = self._complete_lines(chunk)
+        if buffer is None:
+            return []
+        plain = self._plain_events(buffer)
+        return [event.data for event in self._lines(buffer)] if plain is None else plain[0]
+
+    def _complete_lines(self, chunk: bytes) -> bytes | None:
+        """The bytes to split into lines, once `chunk` ends a line; None while none is complete."""
+        if not chunk:
+            return None
         if self._at_start:
             chunk = self._strip_bom(chunk)
             if not chunk:
-                return []
+                return None
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -58,13 +77,33 @@ class SSEDecoder:
             if self._pending_size + len(self._buffer) > MAX_EVENT_BYTES:
                 raise EventTooLarge(f"a stream line is longer than {MAX_EVENT_BYTES >> 20} MiB")
             self._pending.append(chunk)
-            return []
+            return None
         if self._pending:  # one copy of the long line, not two
             buffer = b"".join([self._buffer, *self._pending, chunk])
             self._pending, self._pending_size = [], 0
         else:
             buffer = self._buffer + chunk if self._buffer else chunk
         self._buffer = b""
+        return buffer
+
+    def _plain_events(self, buffer: bytes) -> tuple[list[str], str | None, int | None] | None:
+        """The common stream, decoded in C rather than line by line: when every event ended in
+        `buffer` is one `data: ` line (LF line ends, nothing carried over), their data with the
+        id and retry they were sent under; the lines after the last event only start the next
+        one. None: take the general path."""
+        end = buffer.rfind(b"\n\n")
+        if end < 0 or self._data or self._event or len(buffer) > MAX_EVENT_BYTES or b"\r" in buffer:
+            return None
+        text = str(buffer[:end], "utf-8", "replace")
+        separators = text.count("\n\n")
+        # No newline but the separators', and every piece between them starts "data: ".
+        if text.count("\n") != 2 * separators or ("\n\n" + text).count("\n\ndata: ") != separators + 1:
+            return None
+        self._id, retry = self._last_id, self._retry
+        self._lines(buffer[end + 2:])  # ends no event: it holds no blank line
+        return text[6:].split("\n\ndata: "), self._id, retry
+
+    def _lines(self, buffer: bytes) -> list[Event]:
         events: list[Event] = []
         if b"\r" not in buffer:
             # The common case, LF line ends only: split once instead of searching line by line.
