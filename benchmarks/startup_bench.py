@@ -11,7 +11,7 @@ code), installed the same way.
 Commands alternate (A B C … A B C …); wall-time medians with their spread, CPU (user + system of
 the child), and peak memory from /usr/bin/time (benchmarks/harness.py). Bounds (issue 12):
 `--help` ≤ 0.08 × `llm --help`; `chat` round trip ≤ 0.18 × `llm --no-stream` against the same
-emulator; cached `models` ≤ 0.15 × `llm models`; TAB completion of model ids < 60 ms (see
+emulator; cached `models` ≤ 0.15 × `llm models` (in a pipe and on a terminal); TAB completion of model ids < 60 ms (see
 catalog_bench.py for 20,000 models). Ratios are given for wall and for CPU time.
 """
 
@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import alternate, print_rows  # noqa: E402
+from harness import alternate, on_terminal, print_rows  # noqa: E402
 from stream_bench import BIN, KEY, EmulatorProcess, llm_setup  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,7 @@ def main():
             "lowrouter chat hi (round trip)": ([lowrouter, "chat", "--no-log", "hi"], None),
             "lowrouter chat hi (editable install)": ([str(BIN / "lowrouter"), "chat", "--no-log", "hi"], None),
             "lowrouter models (cached)": ([lowrouter, "models"], None),
+            "lowrouter models (cached, on a terminal)": ([lowrouter, "models"], on_terminal),
             "lowrouter __complete-models (TAB on -m)": ([lowrouter, "__complete-models"], None),
         }
         if args.before:
@@ -96,6 +97,7 @@ def main():
                 "llm --help": ([args.llm, "--help"], None),
                 "llm --no-stream hi (round trip)": ([args.llm, "--no-stream", "-m", "lowrouter-emulator", "hi"], None),
                 "llm models": ([args.llm, "models"], None),
+                "llm models (on a terminal)": ([args.llm, "models"], on_terminal),
             })
         rows = {row.name: row for row in alternate(commands, env, args.repeat)}
     print(f"medians of {args.repeat} alternated runs; spread is min–max; load average {os.getloadavg()[0]:.1f}\n")
@@ -105,7 +107,8 @@ def main():
     if args.llm:
         checks = [("lowrouter --help", "llm --help", 0.08),
                   ("lowrouter chat hi (round trip)", "llm --no-stream hi (round trip)", 0.18),
-                  ("lowrouter models (cached)", "llm models", 0.15)]
+                  ("lowrouter models (cached)", "llm models", 0.15),
+                  ("lowrouter models (cached, on a terminal)", "llm models (on a terminal)", 0.15)]
     failed = False
     print(f"{'ratio':72} {'wall':>6} {'CPU':>6}")
     for ours, theirs, bound in checks:

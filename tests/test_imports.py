@@ -89,3 +89,29 @@ def test_help_without_typer_is_what_typer_prints():
                               env=environ, capture_output=True, text=True, timeout=60)
         assert fast.returncode == 0 and fast.stdout == HELP[(command, 98)]
     assert {width for _, width in HELP} == {78, 98} and ("generation", 78) in HELP
+
+
+def test_models_on_a_terminal_prints_its_table_without_rich(run_cli, emulator):
+    """A table that fits is laid out by plain_table, escape codes and all, without importing rich."""
+    import os
+    import pty
+
+    assert run_cli("models").returncode == 0  # a fresh cache
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", PROBE, "models", "--color", "always"], cwd=ROOT,
+                               env=process_environ(emulator.base_url, env={"COLUMNS": "100"}),
+                               stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            data = os.read(master, 1 << 16)
+        except OSError:  # the other end closed
+            break
+        if not data:
+            break
+        shown += data
+    _, stderr = process.communicate(timeout=60)
+    os.close(master)
+    assert shown.startswith(b"\x1b[1mModel") and b"openai/gpt-4o-mini" in shown
+    assert not {"rich", "requests"} & set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))

@@ -14,7 +14,6 @@ from typing import Any, Sequence
 from lowrouter_cli.context import Environment
 
 GAP = 2  # spaces between columns
-RICH_ROWS = 200  # longer tables are laid out by plain_table: the same text, 10 times faster
 
 
 @dataclass(frozen=True)
@@ -61,28 +60,20 @@ def fitted_columns(columns: Sequence[Column], rows: Sequence[Sequence[Any]], wid
 
 
 def print_fitted(env: Environment, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from lowrouter_cli.render.console import make_console
+    """A table that fits is laid out by plain_table (the text rich's Table prints, without rich's
+    import or layout engine: `models` on a terminal stays as cheap as in a pipe); only the stacked
+    layout of a screen too narrow for it uses rich."""
+    from lowrouter_cli.render.plain_table import output_columns, print_plain_table
     from lowrouter_cli.render.safe_text import field_text
 
     # Cells come from the network and from disk: controls shown as placeholders, on one line.
     rows = [[Cell(field_text(str(cell)), getattr(cell, "style", "")) for cell in row] for row in rows]
-    console = make_console(env)
-    shown = fitted_columns(columns, rows, console.width)
+    shown = fitted_columns(columns, rows, output_columns(env))
     if shown is None:
-        return _print_stacked(console, columns, rows)
-    if len(rows) > RICH_ROWS:
-        from lowrouter_cli.render.plain_table import print_plain_table
+        from lowrouter_cli.render.console import make_console
 
-        return print_plain_table(console, [columns[i] for i in shown], [[row[i] for i in shown] for row in rows], GAP)
-    table = Table(box=None, padding=(0, GAP // 2), pad_edge=False, header_style="bold", expand=False)
-    for index in shown:
-        table.add_column(columns[index].header, justify=columns[index].justify, no_wrap=True)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*(Text(str(row[i]), style=getattr(row[i], "style", "")) for i in shown))
-    console.print(table)
+        return _print_stacked(make_console(env), columns, rows)
+    print_plain_table(env, [columns[i] for i in shown], [[row[i] for i in shown] for row in rows], GAP)
 
 
 def _print_stacked(console: Any, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
