@@ -8,7 +8,7 @@ from rich.console import Console
 from lowrouter_cli.render.markdown import make_markdown
 from lowrouter_cli.render.messages import Footer
 
-from terminal_screen import capture
+from terminal_screen import capture_in_process as capture
 
 LONG = ("curl -s https://lowrouter.ai/api/v1/models -H \"Authorization: Bearer $LOWROUTER_API_KEY\" "
         "| jq -r '.data[].id'")

@@ -72,8 +72,8 @@ def on_terminal(emulator, *args, env=None):
 
 
 def test_stream_renders_markdown_live_with_a_footer(emulator):
-    terminal = Terminal(emulator, "stream", "[[answer:long words=150]] [[fault:ok chunk_delay=0.01]]")
-    early = terminal.read_until(b"Section 1").decode("utf-8", "replace")  # 150 words take 1.5 s
+    terminal = Terminal(emulator, "stream", "[[answer:long words=60]] [[fault:ok chunk_delay=0.01]]")
+    early = terminal.read_until(b"Section 1").decode("utf-8", "replace")  # its 112 tokens take 1.1 s
     assert terminal.process.poll() is None and "\x1b[?25l" in early  # shown live, cursor hidden
     code, screen = terminal.finish()
     assert code == 0

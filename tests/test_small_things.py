@@ -123,9 +123,9 @@ def test_config_list_help_describes_its_own_json(run_cli):
 
 
 def test_footer_at_100_columns_keeps_the_generation_id_whole_on_a_real_terminal(emulator):
-    from terminal_screen import capture
+    from terminal_screen import capture_in_process
 
-    shown = capture(emulator.base_url, "stream", "hi", columns=100)
+    shown = capture_in_process(emulator.base_url, "stream", "hi", columns=100)
     assert shown.code == 0
     footer = [line for line in shown.lines if "gen-" in line]
     assert len(footer) == 1 and footer[0].startswith("gen-") and len(footer[0].split()[0]) == 28

@@ -7,7 +7,7 @@ from lowrouter_cli.cli import run
 from lowrouter_cli.render.spinner import Spinner, start_waiting
 
 from conftest import TEST_KEY
-from terminal_screen import capture
+from terminal_screen import capture_in_process as capture
 
 
 class Clock:
@@ -81,16 +81,17 @@ def test_until_first_stops_at_the_first_item_and_on_errors(fake_env):
 
 
 def test_chat_on_a_terminal_spins_while_waiting_then_leaves_no_trace(emulator):
-    shown = capture(emulator.base_url, "chat", "[[fault:slow_first_byte delay=1]] hi", columns=80)
+    # 0.6 s: past the 0.25 s grace, time for a few frames of 0.1 s
+    shown = capture(emulator.base_url, "chat", "[[fault:slow_first_byte delay=0.6]] hi", columns=80)
     assert shown.code == 0
     assert "waiting for the answer 0." in shown.raw  # it was drawn while waiting
     assert "waiting" not in shown.text and shown.lines[0] != ""  # and gone: the answer is on the first line
-    streamed = capture(emulator.base_url, "stream", "[[fault:slow_first_byte delay=1]] hi", columns=80,
+    streamed = capture(emulator.base_url, "stream", "[[fault:slow_first_byte delay=0.6]] hi", columns=80,
                        env={"NO_COLOR": "1"})
     assert streamed.code == 0 and "waiting for the first token" in streamed.raw
     assert "waiting" not in streamed.text
 
 
 def test_never_in_a_pipe(run_cli):
-    done = run_cli("stream", "[[fault:slow_first_byte delay=1]] hi")
+    done = run_cli("stream", "[[fault:slow_first_byte delay=0.6]] hi")  # a terminal would show frames
     assert done.returncode == 0 and done.stderr == "" and "⠋" not in done.stdout

@@ -5,20 +5,14 @@ field, and --json stays valid JSON with every control escaped."""
 
 from __future__ import annotations
 
-import fcntl
-import io
 import json
-import os
-import pty
 import re
-import struct
-import termios
-import threading
 
 import pytest
 
 from conftest import TEST_KEY, cli_environ, run_in_process
 from hostile_gateway import FORBIDDEN, PAYLOAD, SHOWN, HostileGateway
+from terminal_screen import on_pty as run_on_pty
 
 # The only escape sequences lowrouter itself writes: SGR styles, erase line, cursor up, and
 # hiding/showing the cursor (rich's Live and the spinner).
@@ -34,32 +28,9 @@ def gateway():
 def on_pty(gateway, *argv, env=None, color="auto"):
     """Run `lowrouter ARGV` in-process with stdout and stderr on one pseudo-terminal; returns the
     exit code and everything the terminal received, decoded."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 200, 0, 0))
-    terminal = io.TextIOWrapper(os.fdopen(slave, "wb", buffering=0), encoding="utf-8", write_through=True)
-    received = []
-
-    def drain():
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            received.append(data)
-
-    reader = threading.Thread(target=drain)
-    reader.start()
     environ = cli_environ(gateway.base_url, TEST_KEY, {"TERM": "xterm", "COLUMNS": "200", **(env or {})})
-    try:
-        result = run_in_process([*argv, "--color", color], environ=environ, stdout=terminal, stderr=terminal,
-                                stdout_isatty=True, stderr_isatty=True)
-    finally:
-        terminal.close()
-        reader.join(10)
-        os.close(master)
-    return result.returncode, b"".join(received).decode("utf-8", "replace")
+    code, received = run_on_pty(environ, [*argv, "--color", color])
+    return code, received.decode("utf-8", "replace")
 
 
 def assert_safe(screen: str, shown=SHOWN) -> None:
