@@ -76,7 +76,7 @@ def sent_bodies(emulator) -> list[dict]:
     return [json.loads(r["body"]) for r in emulator.chat_requests()]
 
 
-def test_three_turns_reach_the_gateway_in_order_and_the_ledger_holds_them(emulator):
+def test_three_turns_reach_the_gateway_in_order_the_ledger_holds_them_and_the_next_session_recalls_them(emulator):
     repl = Repl(emulator)
     first = repl.ask("one")
     assert "Hello from the LowRouter emulator" in first
@@ -94,6 +94,13 @@ def test_three_turns_reach_the_gateway_in_order_and_the_ledger_holds_them(emulat
     cid = rows[0]["conversation_id"]
     assert re.search(rf"session ended: 3 turns · [\d,]+ → [\d,]+ tokens · \$[\d.]+ .*· cid {cid}", summary)
     assert "lowrouter/auto · unpinned" in third  # the status line, drawn under the prompt
+    history = Runner(emulator.base_url).data_dir / "input_history"  # what was typed, kept private
+    assert stat.S_IMODE(os.stat(history).st_mode) == 0o600
+    second = Repl(emulator)
+    second.child.send(UP + "\r")  # the previous session's last line, recalled
+    second.wait_for_prompt()
+    second.end()
+    assert sent_messages(emulator)[-1] == [{"role": "user", "content": "three"}]  # in a new conversation
 
 
 def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(emulator):
@@ -115,7 +122,19 @@ def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(
     assert second[1] == {"role": "assistant", "content": partial}  # the partial answer stays in context
 
 
-def test_model_region_and_provider_commands_change_the_next_request(emulator):
+def test_resuming_prints_the_last_exchange_and_continues_it(emulator, run_cli):
+    assert run_cli("chat", "the earlier question").returncode == 0
+    repl = Repl(emulator, "-c")
+    assert "> the earlier question" in ESCAPES.sub(b"", repl.seen).decode()
+    repl.ask("and now?")
+    repl.end()
+    last = sent_messages(emulator)[-1]
+    assert [m["content"] for m in last if m["role"] == "user"] == ["the earlier question", "and now?"]
+    rows = Runner(emulator.base_url).rows()
+    assert len({r["conversation_id"] for r in rows}) == 1
+
+
+def test_model_region_provider_and_retry_commands_shape_the_next_requests(emulator):
     repl = Repl(emulator)
     repl.ask("first")
     assert "model: openai/gpt-4o-mini" in repl.ask("/model openai/gpt-4o-mini")
@@ -125,30 +144,33 @@ def test_model_region_and_provider_commands_change_the_next_request(emulator):
     assert "openai/gpt-4o-mini · pinned openai/eu-west" in pinned
     repl.ask("/provider")  # no argument: unpinned
     repl.ask("third")
+    repl.ask("/new")  # a conversation of one question, for /retry
+    repl.ask("a question")
+    repl.ask("/retry")  # sent again, without its first answer
+    trace = repl.ask("/trace")  # the last generation's record, as `generation` shows it
     repl.end()
     bodies = sent_bodies(emulator)
     assert [(b["model"], b.get("route")) for b in bodies] == [
         ("lowrouter/auto", None),
         ("openai/gpt-4o-mini", {"region": "eu-west", "provider": "openai"}),
         ("openai/gpt-4o-mini", {"region": "eu-west"}),
+        ("openai/gpt-4o-mini", {"region": "eu-west"}),
+        ("openai/gpt-4o-mini", {"region": "eu-west"}),
     ]
-
-
-def test_retry_resends_the_last_prompt_without_its_answer(emulator):
-    repl = Repl(emulator)
-    repl.ask("a question")
-    repl.ask("/retry")
-    trace = repl.ask("/trace")  # the last generation's record, as `generation` shows it
-    repl.end()
-    messages = sent_messages(emulator)
-    assert messages == [[{"role": "user", "content": "a question"}]] * 2
+    assert [b["messages"] for b in bodies[3:]] == [[{"role": "user", "content": "a question"}]] * 2
     rows = Runner(emulator.base_url).rows()
-    assert [r["prompt"] for r in rows] == ["a question", "a question"]
-    assert rows[1]["generation_id"] in trace and "CO2e" in trace
+    assert [r["prompt"] for r in rows] == ["first", "second", "third", "a question", "a question"]
+    assert rows[4]["generation_id"] in trace and "CO2e" in trace
 
 
-def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):
+def test_tab_completes_commands_and_model_ids_and_a_prompt_spans_lines_by_esc_enter_block_or_paste(emulator, run_cli):
+    assert run_cli("models").returncode == 0  # the cached model list the completion reads
     repl = Repl(emulator)
+    repl.child.delaybeforesend = 0.05  # a completion is computed in the background: let it land
+    repl.child.send("/mo\t")  # -> "/model "
+    repl.child.send("anthropic/claude-3.5-h\t")  # -> the whole id
+    assert "model: anthropic/claude-3.5-haiku" in repl.ask("")
+    repl.child.delaybeforesend = None
     repl.child.send("line one" + ESC_ENTER + "line two\r")
     repl.wait_for_prompt()
     repl.child.send('"""\r')
@@ -160,45 +182,30 @@ def test_multi_line_input_by_esc_enter_and_by_a_triple_quote_block(emulator):
     repl.child.send("\x1b[200~pasted one\npasted two\x1b[201~\r")  # a bracketed paste keeps its newline
     repl.wait_for_prompt()
     repl.end()
-    assert [turn[-1]["content"] for turn in sent_messages(emulator)] == [
+    bodies = sent_bodies(emulator)
+    assert [b["model"] for b in bodies] == ["anthropic/claude-3.5-haiku"] * 3
+    assert [b["messages"][-1]["content"] for b in bodies] == [
         "line one\nline two", "alpha\nbeta", "pasted one\npasted two"]
 
 
-def test_the_input_history_persists_across_sessions_and_is_private(emulator):
-    first = Repl(emulator)
-    first.ask("remember me")
-    first.end()
-    second = Repl(emulator)
-    second.child.send(UP + "\r")  # the previous session's line, recalled
-    second.wait_for_prompt()
-    second.end()
-    assert [turn[-1]["content"] for turn in sent_messages(emulator)][-1] == "remember me"
-    history = Runner(emulator.base_url).data_dir / "input_history"
-    assert stat.S_IMODE(os.stat(history).st_mode) == 0o600
-
-
-def test_unknown_commands_get_a_suggestion_and_errors_return_to_the_prompt(emulator):
-    repl = Repl(emulator)
+def test_a_pinned_503_and_unknown_or_rejected_commands_cost_a_line_and_return_to_the_prompt(emulator, run_cli):
+    assert run_cli("models").returncode == 0  # the cached list the 503's hint reads
+    repl = Repl(emulator, "-m", "anthropic/claude-3.5-haiku", "--region", "eu-central", "--provider", "anthropic")
+    failed = repl.ask("hi")
+    assert "is up at anthropic/us-east, bedrock/eu-central" in failed  # named in session terms:
+    assert "pin one of those with /provider and /region" in failed
+    repl.ask("/provider bedrock")
+    assert "Hello from the LowRouter emulator" in repl.ask("hi")
     assert "unknown command /modle; did you mean /model?" in repl.ask("/modle x")
+    repl.ask("/region")
+    repl.ask("/provider")
     repl.ask("/model nobody/nothing")
     rejected = repl.ask("hi")
     assert "error:" in rejected and "not a valid model ID" in rejected
     repl.ask("/model openai/gpt-4o-mini")
     assert "Hello from the LowRouter emulator" in repl.ask("hi again")
     repl.end()
-    assert [r["outcome"] for r in Runner(emulator.base_url).rows()] == ["rejected", "ok"]
-
-
-def test_resuming_prints_the_last_exchange_and_continues_it(emulator, run_cli):
-    assert run_cli("chat", "the earlier question").returncode == 0
-    repl = Repl(emulator, "-c")
-    assert "> the earlier question" in ESCAPES.sub(b"", repl.seen).decode()
-    repl.ask("and now?")
-    repl.end()
-    last = sent_messages(emulator)[-1]
-    assert [m["content"] for m in last if m["role"] == "user"] == ["the earlier question", "and now?"]
-    rows = Runner(emulator.base_url).rows()
-    assert len({r["conversation_id"] for r in rows}) == 1
+    assert [r["outcome"] for r in Runner(emulator.base_url).rows()] == ["route_unavailable", "ok", "rejected", "ok"]
 
 
 @pytest.mark.parametrize("stdin_isatty, stdout_isatty, which", [(False, True, "stdin"), (True, False, "stdout")])
@@ -214,18 +221,6 @@ def test_i_with_json_is_a_usage_error(run_cli, emulator):
     assert (result.returncode, result.stderr) == (2, "lowrouter: error: -i can't be combined with --json or --curl\n")
 
 
-def test_tab_completes_slash_commands_and_cached_model_ids(emulator, run_cli):
-    assert run_cli("models").returncode == 0  # the cached model list the completion reads
-    repl = Repl(emulator)
-    repl.child.delaybeforesend = 0.05  # a completion is computed in the background: let it land
-    repl.child.send("/mo\t")  # -> "/model "
-    repl.child.send("anthropic/claude-3.5-h\t")  # -> the whole id
-    assert "model: anthropic/claude-3.5-haiku" in repl.ask("")
-    repl.ask("hi")
-    repl.end()
-    assert sent_bodies(emulator)[0]["model"] == "anthropic/claude-3.5-haiku"
-
-
 def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
     repl = Repl(emulator)
     repl.child.send("never sent")
@@ -239,15 +234,3 @@ def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
     assert repl.child.exitstatus == 0
     assert "session ended: 0 turns" in ESCAPES.sub(b"", repl.child.before).decode()
     assert emulator.chat_requests() == []
-
-
-def test_a_pinned_503_names_where_the_model_is_up_in_session_terms(emulator, run_cli):
-    assert run_cli("models").returncode == 0  # the cached list the hint reads
-    repl = Repl(emulator, "-m", "anthropic/claude-3.5-haiku", "--region", "eu-central", "--provider", "anthropic")
-    failed = repl.ask("hi")
-    assert "is up at anthropic/us-east, bedrock/eu-central" in failed
-    assert "pin one of those with /provider and /region" in failed
-    repl.ask("/provider bedrock")
-    assert "Hello from the LowRouter emulator" in repl.ask("hi")
-    repl.end()
-    assert [r["outcome"] for r in Runner(emulator.base_url).rows()] == ["route_unavailable", "ok"]
