@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lowrouter_cli.context import Environment
 
@@ -44,15 +44,15 @@ def _sane_environ(env: Environment) -> dict[str, str]:
             if name not in ("COLUMNS", "LINES") or (value.isascii() and value.isdigit())}
 
 
-def terminal_columns(env: Environment) -> int:
-    """The width of the terminal behind stderr: $COLUMNS when set (as rich reads it), else the
-    terminal's own size, else 80."""
+def terminal_columns(env: Environment, stream: Any = None) -> int:
+    """The width of the terminal behind `stream` (stderr when not given): $COLUMNS when set (as rich
+    reads it), else the terminal's own size, else 80."""
     import os
 
     columns = env.getenv("COLUMNS")
     if columns and columns.isascii() and columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:
-        return os.get_terminal_size(env.stderr.fileno()).columns or 80
+        return os.get_terminal_size((env.stderr if stream is None else stream).fileno()).columns or 80
     except (AttributeError, OSError, ValueError):
         return 80

@@ -5,7 +5,6 @@ to import; this takes a few milliseconds per thousand rows and imports nothing."
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Sequence
 
 from lowrouter_cli.context import Environment
@@ -55,15 +54,9 @@ def painter(env: Environment) -> Callable[[str, str], str]:
 def output_columns(env: Environment) -> int:
     """The width rich would give stdout: 80 on a dumb terminal written to in colour (--color
     always), else $COLUMNS when plain digits, else the terminal's, else 80."""
-    if env.styled(env.stdout_isatty) and _dumb(env):
-        return 80
-    columns = env.getenv("COLUMNS")
-    if columns and columns.isascii() and columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    try:
-        return os.get_terminal_size(env.stdout.fileno()).columns or 80
-    except (AttributeError, OSError, ValueError):
-        return 80
+    from lowrouter_cli.render.console import terminal_columns
+
+    return 80 if env.styled(env.stdout_isatty) and _dumb(env) else terminal_columns(env, env.stdout)
 
 
 def _dumb(env: Environment) -> bool:
