@@ -151,6 +151,8 @@ class ChatStream(_Summarised):
         self.keep_raw = keep_raw  # yield each chunk as received too (stream --json)
         self._decoder = SSEDecoder()
         self._high_surrogate = ""  # an emoji's first half, sent in one event, its second in the next
+        self._content_slot: jsontext.StringSlot | None = None  # the last content chunk, as a template
+        self._slot_tries = 8  # chunks that change every time (a nonce) are parsed whole, soon untried
 
     def __iter__(self) -> Iterator[Any]:
         add = self.answer.add
@@ -206,6 +208,23 @@ class ChatStream(_Summarised):
         self.byte_stream.close()
 
     def _events(self, data: str) -> list[Any]:
+        """The events of one chunk. A chunk that is the last plain content chunk again with another
+        token (nearly all of them) is read as that string alone (jsontext.StringSlot)."""
+        if self._content_slot is not None:
+            text = self._content_slot.value(data)
+            if text is not None:
+                text = self._whole_text(text) if text else text
+                return [Content(text)] if text else []
+        known = self.generation_id, self.routed
+        events = self._parsed_events(data)
+        if self.generation_id is not known[0] or self.routed is not known[1]:
+            self._content_slot = None  # the template's meaning depended on what just changed
+        elif self._slot_tries and all(type(event) is Content for event in events):  # never with Received
+            self._slot_tries -= 1
+            self._content_slot = jsontext.string_slot(data, ("choices", 0, "delta", "content"))
+        return events
+
+    def _parsed_events(self, data: str) -> list[Any]:
         try:
             payload = jsontext.loads(data)
         except ValueError:

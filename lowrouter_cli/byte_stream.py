@@ -139,17 +139,18 @@ class Dechunker:
         self._left = 0  # bytes of the current chunk still to come
         self._skip = 0  # bytes of the CRLF after a chunk still to come
         self._line = b""  # the start of a chunk-size line cut by a read
+        self._sizes: dict[bytes, int] = {}
 
     def feed(self, data: bytes) -> bytes:
         if self._line:  # a size line cut by the last read: join it to the rest (at most 64 kB)
             data, self._line = self._line + data, b""
         pieces: list[bytes] = []
+        append, find, sizes = pieces.append, data.find, self._sizes
         position, size, left, skip = 0, len(data), self._left, self._skip  # locals: once per chunk
-        find = data.find
         while position < size:
-            if left:
+            if left:  # a chunk cut by a read
                 piece = data[position:position + left]
-                pieces.append(piece)
+                append(piece)
                 position += len(piece)
                 left -= len(piece)
                 if left:
@@ -166,7 +167,12 @@ class Dechunker:
                 if len(self._line) > MAX_CHUNK_LINE:
                     self._fail()
                 break
-            left = _chunk_size(data[position:end])
+            line = data[position:end]
+            left = sizes.get(line)  # a stream repeats a few hundred sizes: parsed once each
+            if left is None:
+                left = _chunk_size(line)
+                if left is not None and len(sizes) < 4096:
+                    sizes[line] = left
             position = end + 1
             if not left:
                 if left is None:
@@ -175,6 +181,10 @@ class Dechunker:
                     self.done = True  # the last chunk: what follows (trailers) is never read
                 left = 0
                 break
+            stop = position + left
+            if stop + 2 <= size:  # the whole chunk and the CRLF after it: nearly every chunk
+                append(data[position:stop])
+                position, left = stop + 2, 0
         self._left, self._skip = left, skip
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 

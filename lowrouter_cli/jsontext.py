@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import json.decoder
 import math
 import re
 from typing import Any
@@ -130,3 +131,75 @@ def count(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_INT_DIGITS:
         return value
     return None
+
+
+class StringSlot:
+    """Documents that differ from a known one only in one string value (a stream's chunks: the
+    same id, model and shape every time, another token), read by checking that a text starts and
+    ends as the known one did and parsing the string between, in C: what loads() would give,
+    without building the rest again. string_slot() finds the slot and proves it."""
+
+    def __init__(self, prefix: str, suffix: str) -> None:
+        self.prefix, self.suffix = prefix, suffix
+        self._start, self._outside = len(prefix), len(prefix) + len(suffix)
+
+    def value(self, text: str) -> str | None:
+        """The string in the slot, or None when `text` is not the known document around one string."""
+        end = len(text) - len(self.suffix)
+        if len(text) <= self._outside + 1 or len(text) > MiB or text[self._start] != '"' \
+                or not text.startswith(self.prefix) or not text.endswith(self.suffix):
+            return None  # past 1 MiB loads() counts brackets first (check_count): leave it to loads()
+        try:
+            value, after = _scan_string(text, self._start + 1, True)  # strict, as loads() is
+        except ValueError:
+            return None
+        return value if after == end else None
+
+
+_scan_string = json.decoder.scanstring
+
+
+def string_slot(text: str, path: tuple[Any, ...]) -> StringSlot | None:
+    """The slot of the string at `path` in the JSON `text`, proven: the text with another string
+    there parses to the same document with only that string changed. None when there is none
+    (or the text is past 16 kB: learning costs a parse per candidate)."""
+    document = loads_or_none(text) if len(text) <= 16384 else None
+    value = _at(document, path)
+    if not isinstance(value, str):
+        return None
+    other = "\u2603" if value != "\u2603" else "\u2604"
+    for match in _VALUE_STRING.finditer(text):  # a string after a colon: a value, not a key
+        quote = match.end() - 1
+        try:
+            found, after = _scan_string(text, quote + 1, True)
+        except ValueError:
+            continue
+        if found == value:
+            prefix, suffix = text[:quote], text[after:]
+            changed = loads_or_none(prefix + json.dumps(other) + suffix)
+            if _replaced(document, path, other) == changed:
+                return StringSlot(prefix, suffix)
+    return None
+
+
+_VALUE_STRING = re.compile(r':[ \t\n\r]*"')
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        if isinstance(step, int) and isinstance(document, list) and 0 <= step < len(document):
+            document = document[step]
+        elif isinstance(step, str) and isinstance(document, dict):
+            document = document.get(step)
+        else:
+            return None
+    return document
+
+
+def _replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of `document` with the value at `path` replaced (the path is known to be there)."""
+    if not path:
+        return value
+    copy = list(document) if isinstance(document, list) else dict(document)
+    copy[path[0]] = _replaced(document[path[0]], path[1:], value)
+    return copy
