@@ -1,24 +1,33 @@
-"""A/B benchmark of the piped stream: two source trees of lowrouter, run alternately against one
-emulator on the same long answer, so machine noise falls on both alike. Prints medians and the ratio.
+"""A/B benchmark of the piped stream (issue 12): two source trees of lowrouter, `curl -N` and `llm`,
+run alternately (A B A B …) against one emulator on the same long answer, so machine noise falls on
+all alike. Prints medians with their spread, CPU per event for each tree, and the issue's ratios.
 
     git archive COMMIT | tar -x -C /tmp/before       # any two checkouts
-    python benchmarks/piped_ab.py --before /tmp/before --after . [--words 26000] [--repeat 15]
+    python benchmarks/piped_ab.py --before /tmp/before --after . [--words 26000] [--repeat 9] [--llm PATH]
 
-Each run is `python -m lowrouter_cli stream PROMPT` with PYTHONPATH pointing at one tree, stdout a pipe.
+Each lowrouter run is `python -m lowrouter_cli stream PROMPT` with PYTHONPATH pointing at one tree,
+stdout a drained pipe. CPU per event: (CPU of the long answer - CPU of a 2,000-word one) / the
+events between them, so start-up cancels out. Bounds: piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N;
+CPU per event ≤ 2/3 of issue 12's 9.4 µs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import statistics
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import measure  # noqa: E402
-from stream_bench import KEY, EmulatorProcess  # noqa: E402
+from harness import Row, measure  # noqa: E402
+from stream_bench import KEY, EmulatorProcess, llm_setup  # noqa: E402
+
+from lowrouter_cli.emulator.scenarios import long_markdown, tokenize  # noqa: E402
+
+SHORT_WORDS = 2000
 
 
 def main() -> None:
@@ -26,28 +35,48 @@ def main() -> None:
     parser.add_argument("--before", required=True, type=Path)
     parser.add_argument("--after", required=True, type=Path)
     parser.add_argument("--words", type=int, default=26000)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--llm", default=shutil.which("llm"))
     args = parser.parse_args()
-    prompt = f"[[answer:long words={args.words}]]"
-    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
-    runs: dict[str, list] = {name: [] for name in trees}
+    prompt, short = f"[[answer:long words={args.words}]]", f"[[answer:long words={SHORT_WORDS}]]"
+    events = len(tokenize(long_markdown(args.words))) - len(tokenize(long_markdown(SHORT_WORDS)))
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
         base = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
                     XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp, LOWROUTER_NO_HISTORY="1")
+        commands = {}
+        for name, tree in (("before", args.before.resolve()), ("after", args.after.resolve())):
+            env = dict(base, PYTHONPATH=str(tree))
+            commands[name] = ([sys.executable, "-m", "lowrouter_cli", "stream", prompt], env)
+            commands[f"{name}, {SHORT_WORDS:,} words"] = ([sys.executable, "-m", "lowrouter_cli", "stream", short], env)
+        body = json.dumps({"model": "lowrouter/auto", "stream": True, "messages": [{"role": "user", "content": prompt}]})
+        commands["curl -N"] = (["curl", "-sN", f"{emulator.base_url}/chat/completions", "-H",
+                                f"Authorization: Bearer {KEY}", "-H", "Content-Type: application/json", "-d", body],
+                               base)
+        if args.llm:
+            commands["llm (PyPI)"] = ([args.llm, "-m", "lowrouter-emulator", prompt], llm_setup(emulator, Path(tmp)))
+        rows = {name: Row(name, []) for name in commands}
         for _ in range(args.repeat):
-            for name, tree in trees.items():
-                env = dict(base, PYTHONPATH=str(tree))
-                run = measure([sys.executable, "-m", "lowrouter_cli", "stream", prompt], env)
-                runs[name].append((run.wall, run.cpu, run.peak_mib, run.output_bytes))
-    print(f"piped `lowrouter stream`, {args.words} words, medians of {args.repeat} alternating runs\n")
-    print(f"{'tree':8} {'wall s':>8} {'CPU s':>8} {'bytes':>10}")
-    medians = {}
-    for name, rows in runs.items():
-        medians[name] = [statistics.median(row[i] for row in rows) for i in range(4)]
-        wall, cpu, _, size = medians[name]
-        print(f"{name:8} {wall:8.3f} {cpu:8.3f} {size:10.0f}")
-    print(f"\nafter / before: wall {medians['after'][0] / medians['before'][0]:.3f}, "
-          f"CPU {medians['after'][1] / medians['before'][1]:.3f}")
+            for name, (argv, env) in commands.items():
+                rows[name].runs.append(measure(argv, env))
+    print(f"piped stream of {args.words} words ({events + len(tokenize(long_markdown(SHORT_WORDS)))} events), "
+          f"medians of {args.repeat} alternated runs\n")
+    print(f"{'command':28} {'wall ms (min–max)':>22} {'CPU ms (min–max)':>22}")
+    for row in rows.values():
+        (wall_low, wall_high), (cpu_low, cpu_high) = row.spread("wall"), row.spread("cpu")
+        print(f"{row.name:28} {row.median('wall') * 1000:8.0f} ({wall_low * 1000:5.0f}–{wall_high * 1000:5.0f})"
+              f" {row.median('cpu') * 1000:8.0f} ({cpu_low * 1000:5.0f}–{cpu_high * 1000:5.0f})")
+    print()
+    for name in ("before", "after"):
+        long, brief = rows[name], rows[f"{name}, {SHORT_WORDS:,} words"]
+        per_event = (long.median("cpu") - brief.median("cpu")) / events * 1e6
+        ratios = [f"CPU per event {per_event:5.2f} µs ({per_event / 9.4:.2f} × 9.4; bound 0.667)",
+                  f"wall / curl -N {long.median('wall') / rows['curl -N'].median('wall'):.2f} (bound 2.5)"]
+        if args.llm:
+            ratios.append(f"wall / llm {long.median('wall') / rows['llm (PyPI)'].median('wall'):.3f} (bound 0.08)")
+        print(f"{name:8} " + ";  ".join(ratios))
+    after, before = rows["after"], rows["before"]
+    print(f"\nafter / before: wall {after.median('wall') / before.median('wall'):.3f}, "
+          f"CPU {after.median('cpu') / before.median('cpu'):.3f}")
 
 
 if __name__ == "__main__":

@@ -56,8 +56,12 @@ def stream_exchange(invocation: Invocation, settings: Settings, exchange: Exchan
 def show(events: list[Any], writer: Any, exchange: Exchange, env: Environment) -> None:
     """The events of one read, in order; each run of content is written (and noted as shown) as
     one text, so a read of many tokens costs one write, not one per token."""
+    if len(events) == 1 and type(events[0]) is Content:  # a read of one token: as often as not
+        writer.write(events[0])
+        exchange.shown(events[0].text, env.monotonic())
+        return
     texts = [event.text for event in events if type(event) is Content]
-    if len(texts) == len(events):  # nothing but content: nearly every read
+    if len(texts) == len(events):  # nothing but content: nearly every other read
         _show_text("".join(texts), writer, exchange, env)
         return
     run: list[str] = []

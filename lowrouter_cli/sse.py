@@ -97,10 +97,12 @@ class SSEDecoder:
         text = str(buffer[:end], "utf-8", "replace")
         separators = text.count("\n\n")
         # No newline but the separators', and every piece between them starts "data: ".
-        if text.count("\n") != 2 * separators or ("\n\n" + text).count("\n\ndata: ") != separators + 1:
+        if text.count("\n") != 2 * separators or not text.startswith("data: ") \
+                or text.count("\n\ndata: ") != separators:
             return None
         self._id, retry = self._last_id, self._retry
-        self._lines(buffer[end + 2:])  # ends no event: it holds no blank line
+        if end + 2 < len(buffer):
+            self._lines(buffer[end + 2:])  # ends no event: it holds no blank line
         return text[6:].split("\n\ndata: "), self._id, retry
 
     def _lines(self, buffer: bytes) -> list[Event]:
