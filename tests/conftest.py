@@ -55,6 +55,17 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return 2 * (os.cpu_count() or 1)
 
 
+# The files whose tests take longest (processes, terminals, real waits, many examples): started
+# first, spread over the workers, so that none of them is left running one alone at the end.
+SLOW_FIRST = ("test_live_interrupt.py", "test_session.py", "test_imports.py", "test_e2e_stream.py",
+              "test_e2e_terminal.py", "test_api.py", "test_fuzz.py", "test_hostile_property.py",
+              "test_sse_blocks.py", "test_emulator_openai.py", "test_sse.py", "test_layers.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: the rest keep their order
+
+
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path, monkeypatch):
     """platformdirs follows XDG_* on Linux: point every user folder into the test's tmp dir."""
