@@ -4,6 +4,7 @@ path imports the emulator, no module (the emulator's included) is over 400 lines
 --version load neither requests nor rich."""
 
 import ast
+import functools
 import os
 import subprocess
 import sys
@@ -54,11 +55,17 @@ def layer_of(name):
     return found[0]
 
 
+@functools.lru_cache(maxsize=None)
+def parsed(path):
+    """A module's syntax tree, parsed once for all the tests here."""
+    return ast.parse(path.read_text())
+
+
 def our_imports(path):
     """The package's modules a module imports (`from lowrouter_cli import api` counts as api)."""
     known = {module_name(p) for p in cli_modules()}
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -94,10 +101,11 @@ def test_the_layer_table_catches_a_wrong_import(tmp_path):
     assert layer_of("generations") == "support"  # render/tables.py once imported a helper from it
 
 
+@functools.lru_cache(maxsize=None)
 def calls_of(path):
     """The names of the functions a module calls (`f(...)` and `x.f(...)` alike)."""
     return {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)}
+            for node in ast.walk(parsed(path)) if isinstance(node, ast.Call)}
 
 
 def test_an_exchange_is_finished_in_one_place():
@@ -119,9 +127,8 @@ def test_no_module_is_over_400_lines():
 
 
 def imports_of(path):
-    tree = ast.parse(path.read_text())
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -129,8 +136,9 @@ def imports_of(path):
     return names
 
 
+@functools.lru_cache(maxsize=None)
 def cli_modules():
-    return [p for p in PACKAGE.rglob("*.py") if "emulator" not in p.parts]
+    return tuple(p for p in PACKAGE.rglob("*.py") if "emulator" not in p.parts)
 
 
 def test_only_the_http_modules_import_requests():
