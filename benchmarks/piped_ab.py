@@ -1,14 +1,14 @@
-"""A/B benchmark of the piped stream (issue 12): two source trees of lowrouter, `curl -N` and `llm`,
+"""A/B benchmark of the piped stream (issue 12): two revisions of lowrouter, `curl -N` and `llm`,
 run alternately (A B A B …) against one emulator on the same long answer, so machine noise falls on
-all alike. Prints medians with their spread, CPU per event for each tree, and the issue's ratios.
+all alike. Prints medians with their spread, CPU per event for each revision, and the issue's ratios.
 
-    git archive COMMIT | tar -x -C /tmp/before       # any two checkouts
-    python benchmarks/piped_ab.py --before /tmp/before --after . [--words 26000] [--repeat 9] [--llm PATH]
+    python benchmarks/piped_ab.py --before REV [--after REV] [--words 26000] [--repeat 9] [--llm PATH]
 
-Each lowrouter run is `python -m lowrouter_cli stream PROMPT` with PYTHONPATH pointing at one tree,
-stdout a drained pipe. CPU per event: (CPU of the long answer - CPU of a 2,000-word one) / the
-events between them, so start-up cancels out. Bounds: piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N;
-CPU per event ≤ 2/3 of issue 12's 9.4 µs.
+Each revision (--after: this checkout as it is) is installed as pip installs a wheel (compiled, a
+console script; startup_bench.installed_copy) and runs `lowrouter stream PROMPT`, stdout a drained
+pipe. CPU per event: (CPU of the long answer - CPU of a 2,000-word one) / the events between them,
+so start-up cancels out. Bounds: piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N; CPU per event ≤ 2/3
+of issue 12's 9.4 µs.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import Row, measure  # noqa: E402
+from startup_bench import installed_copy  # noqa: E402
 from stream_bench import KEY, EmulatorProcess, llm_setup  # noqa: E402
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize  # noqa: E402
@@ -32,8 +33,8 @@ SHORT_WORDS = 2000
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", required=True, type=Path)
-    parser.add_argument("--after", required=True, type=Path)
+    parser.add_argument("--before", required=True, help="a git revision of this checkout")
+    parser.add_argument("--after", default=None, help="a git revision (default: this checkout as it is)")
     parser.add_argument("--words", type=int, default=26000)
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--llm", default=shutil.which("llm"))
@@ -41,13 +42,13 @@ def main() -> None:
     prompt, short = f"[[answer:long words={args.words}]]", f"[[answer:long words={SHORT_WORDS}]]"
     events = len(tokenize(long_markdown(args.words))) - len(tokenize(long_markdown(SHORT_WORDS)))
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
-        base = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY,
-                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp, LOWROUTER_NO_HISTORY="1")
+        base = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY, LOWROUTER_NO_LOG="1",
+                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp)
         commands = {}
-        for name, tree in (("before", args.before.resolve()), ("after", args.after.resolve())):
-            env = dict(base, PYTHONPATH=str(tree))
-            commands[name] = ([sys.executable, "-m", "lowrouter_cli", "stream", prompt], env)
-            commands[f"{name}, {SHORT_WORDS:,} words"] = ([sys.executable, "-m", "lowrouter_cli", "stream", short], env)
+        for name, revision in (("before", args.before), ("after", args.after)):
+            lowrouter = installed_copy(Path(tmp) / name, revision)
+            commands[name] = ([lowrouter, "stream", prompt], base)
+            commands[f"{name}, {SHORT_WORDS:,} words"] = ([lowrouter, "stream", short], base)
         body = json.dumps({"model": "lowrouter/auto", "stream": True, "messages": [{"role": "user", "content": prompt}]})
         commands["curl -N"] = (["curl", "-sN", f"{emulator.base_url}/chat/completions", "-H",
                                 f"Authorization: Bearer {KEY}", "-H", "Content-Type: application/json", "-d", body],
@@ -60,6 +61,7 @@ def main() -> None:
                 rows[name].runs.append(measure(argv, env))
     print(f"piped stream of {args.words} words ({events + len(tokenize(long_markdown(SHORT_WORDS)))} events), "
           f"medians of {args.repeat} alternated runs\n")
+    print(f"before: {args.before}; after: {args.after or 'this checkout'}\n")
     print(f"{'command':28} {'wall ms (min–max)':>22} {'CPU ms (min–max)':>22}")
     for row in rows.values():
         (wall_low, wall_high), (cpu_low, cpu_high) = row.spread("wall"), row.spread("cpu")

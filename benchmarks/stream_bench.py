@@ -4,7 +4,8 @@ against the bundled emulator (in a process of its own), on the same long Markdow
     python benchmarks/stream_bench.py [--words 26000] [--repeat 5] [--llm PATH]
 
 Commands alternate (benchmarks/harness.py): medians with their spread, CPU from rusage, peak
-memory from /usr/bin/time. `llm` is the PyPI package (pip install llm), pointed at the emulator
+memory from /usr/bin/time. lowrouter runs from this checkout installed as pip installs a wheel
+(startup_bench.installed_copy). `llm` is the PyPI package (pip install llm), pointed at the emulator
 through its extra-openai-models.yaml in a temporary LLM_USER_PATH; without it its row is skipped.
 Bounds (issue 12): piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N; CPU per piped event at least a
 third under issue 12's 9.4 µs; the public read loop within 5% of the private one it replaced;
@@ -113,12 +114,13 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--llm", default=shutil.which("llm"))
     args = parser.parse_args()
+    from startup_bench import installed_copy  # it imports this module
 
-    lowrouter = str(BIN / "lowrouter") if (BIN / "lowrouter").exists() else shutil.which("lowrouter")
     prompt = f"[[answer:long words={args.words}]]"
     chunks = len(tokenize(long_markdown(args.words)))
     short_chunks = len(tokenize(long_markdown(2000)))
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
+        lowrouter = installed_copy(Path(tmp) / "installed")  # as pip installs it: compiled, no editable finder
         env = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY, LOWROUTER_NO_LOG="1",
                    XDG_DATA_HOME=tmp, XDG_CACHE_HOME=tmp, XDG_CONFIG_HOME=tmp, COLUMNS="100", LINES="40")
         env.pop("NO_COLOR", None)
