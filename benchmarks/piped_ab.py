@@ -3,12 +3,13 @@ run alternately (A B A B …) against one emulator on the same long answer, so m
 all alike. Prints medians with their spread, CPU per event for each revision, and the issue's ratios.
 
     python benchmarks/piped_ab.py --before REV [--after REV] [--words 26000] [--repeat 9] [--llm PATH]
+                                  [--close-delimited]
 
 Each revision (--after: this checkout as it is) is installed as pip installs a wheel (compiled, a
 console script; startup_bench.installed_copy) and runs `lowrouter stream PROMPT`, stdout a drained
 pipe. CPU per event: (CPU of the long answer - CPU of a 2,000-word one) / the events between them,
 so start-up cancels out. Bounds: piped wall ≤ 0.08 × llm and ≤ 2.5 × curl -N; CPU per event ≤ 2/3
-of issue 12's 9.4 µs.
+of issue 12's 9.4 µs (chunked body) or 6.4 µs (--close-delimited: a body that ends with the connection).
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=26000)
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--llm", default=shutil.which("llm"))
+    parser.add_argument("--close-delimited", action="store_true", help="the emulator ends bodies by closing")
     args = parser.parse_args()
-    prompt, short = f"[[answer:long words={args.words}]]", f"[[answer:long words={SHORT_WORDS}]]"
+    framing = " [[fault:close_delimited]]" if args.close_delimited else ""
+    prompt, short = f"[[answer:long words={args.words}]]{framing}", f"[[answer:long words={SHORT_WORDS}]]{framing}"
+    today = 6.4 if args.close_delimited else 9.4  # issue 12's CPU per event before
     events = len(tokenize(long_markdown(args.words))) - len(tokenize(long_markdown(SHORT_WORDS)))
     with EmulatorProcess() as emulator, tempfile.TemporaryDirectory() as tmp:
         base = dict(os.environ, LOWROUTER_BASE_URL=emulator.base_url, LOWROUTER_API_KEY=KEY, LOWROUTER_NO_LOG="1",
@@ -59,8 +63,8 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, (argv, env) in commands.items():
                 rows[name].runs.append(measure(argv, env))
-    print(f"piped stream of {args.words} words ({events + len(tokenize(long_markdown(SHORT_WORDS)))} events), "
-          f"medians of {args.repeat} alternated runs\n")
+    print(f"piped stream of {args.words} words ({events + len(tokenize(long_markdown(SHORT_WORDS)))} events, "
+          f"{'close-delimited' if args.close_delimited else 'chunked'} body), medians of {args.repeat} alternated runs\n")
     print(f"before: {args.before}; after: {args.after or 'this checkout'}\n")
     print(f"{'command':28} {'wall ms (min–max)':>22} {'CPU ms (min–max)':>22}")
     for row in rows.values():
@@ -71,7 +75,7 @@ def main() -> None:
     for name in ("before", "after"):
         long, brief = rows[name], rows[f"{name}, {SHORT_WORDS:,} words"]
         per_event = (long.median("cpu") - brief.median("cpu")) / events * 1e6
-        ratios = [f"CPU per event {per_event:5.2f} µs ({per_event / 9.4:.2f} × 9.4; bound 0.667)",
+        ratios = [f"CPU per event {per_event:5.2f} µs ({per_event / today:.2f} × {today}; bound 0.667)",
                   f"wall / curl -N {long.median('wall') / rows['curl -N'].median('wall'):.2f} (bound 2.5)"]
         if args.llm:
             ratios.append(f"wall / llm {long.median('wall') / rows['llm (PyPI)'].median('wall'):.3f} (bound 0.08)")
