@@ -79,6 +79,21 @@ def test_bytes_read_before_a_dropped_connection_are_passed_on_before_the_error()
     assert b"".join(received) == b"".join(events) + b"da"  # every byte of the body that came
 
 
+def test_a_connection_that_is_not_ours_is_read_through_urllib3_alone(monkeypatch):
+    from lowrouter_cli import byte_stream
+
+    monkeypatch.setattr(byte_stream, "body_file", lambda raw: None)  # as through a SOCKS proxy
+    events = [event(n) for n in range(300)]
+    blocks = list(RawServer([HEAD + b"".join(chunk(e) for e in events) + b"0\r\n\r\n"]).open())
+    assert b"".join(blocks) == b"".join(events) and len(blocks) < 150
+    server = RawServer([HEAD + b"".join(chunk(e) for e in events) + b"5\r\nda"])
+    received = []
+    with pytest.raises(TruncatedAnswer):
+        for block in server.open():
+            received.append(block)
+    assert b"".join(received) == b"".join(events)  # every whole HTTP chunk; the cut one is lost
+
+
 def test_the_writer_flushes_before_each_blocking_read():
     flushed = threading.Event()
     server = RawServer([HEAD + chunk(event(0)), lambda: flushed.wait(5), chunk(event(1)) + b"0\r\n\r\n"])
@@ -208,3 +223,25 @@ def test_a_counted_body_stops_at_its_length_and_a_short_one_is_truncated():
     to_the_close = Counted(None)
     assert to_the_close.feed(b"abc") == b"abc" and not to_the_close.done
     to_the_close.at_close()  # the close is the end: nothing raised
+
+
+def test_a_stream_with_a_content_length_stops_at_it_and_a_short_one_is_truncated():
+    body = event(0) + event(1)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: %d\r\n\r\n"
+    assert b"".join(RawServer([head % len(body) + body + b"not the body"]).open()) == body
+    received = []
+    with pytest.raises(TruncatedAnswer):
+        for block in RawServer([head % (len(body) + 10) + body]).open():
+            received.append(block)
+    assert b"".join(received) == body
+
+
+def test_the_socket_file_is_only_given_for_the_response_it_belongs_to():
+    from lowrouter_cli.http_adapter import body_file
+
+    server = RawServer([HEAD + chunk(event(0)) + b"0\r\n\r\n"])
+    stream = server.open()
+    raw = stream._response.raw
+    assert body_file(raw) is not None and body_file(object()) is None
+    raw.connection._last = (lambda: None, raw.connection._last[1])  # as after another request on it
+    assert body_file(raw) is None
