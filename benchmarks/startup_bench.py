@@ -80,6 +80,7 @@ def main():
             "lowrouter chat --help": ([lowrouter, "chat", "--help"], None),
             "lowrouter chat hi (round trip)": ([lowrouter, "chat", "--no-log", "hi"], None),
             "lowrouter chat hi (editable install)": ([str(BIN / "lowrouter"), "chat", "--no-log", "hi"], None),
+            "lowrouter chat hi (on a terminal: Markdown)": ([lowrouter, "chat", "--no-log", "hi"], on_terminal),
             "lowrouter models (cached)": ([lowrouter, "models"], None),
             "lowrouter models (cached, on a terminal)": ([lowrouter, "models"], on_terminal),
             "lowrouter __complete-models (TAB on -m)": ([lowrouter, "__complete-models"], None),
@@ -96,6 +97,8 @@ def main():
             commands.update({
                 "llm --help": ([args.llm, "--help"], None),
                 "llm --no-stream hi (round trip)": ([args.llm, "--no-stream", "-m", "lowrouter-emulator", "hi"], None),
+                "llm --no-stream hi (on a terminal)": ([args.llm, "--no-stream", "-m", "lowrouter-emulator", "hi"],
+                                                       on_terminal),
                 "llm models": ([args.llm, "models"], None),
                 "llm models (on a terminal)": ([args.llm, "models"], on_terminal),
             })
@@ -107,6 +110,7 @@ def main():
     if args.llm:
         checks = [("lowrouter --help", "llm --help", 0.08),
                   ("lowrouter chat hi (round trip)", "llm --no-stream hi (round trip)", 0.18),
+                  ("lowrouter chat hi (on a terminal: Markdown)", "llm --no-stream hi (on a terminal)", 0.18),
                   ("lowrouter models (cached)", "llm models", 0.15),
                   ("lowrouter models (cached, on a terminal)", "llm models (on a terminal)", 0.15)]
     failed = False

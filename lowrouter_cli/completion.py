@@ -6,7 +6,6 @@ context.py (20 ms), and reads the cache file without the catalog's parsing.
 
 from __future__ import annotations
 
-import json
 import os
 
 from lowrouter_cli.paths import APP_NAME, DEFAULT_BASE_URL, models_cache_name, toml
@@ -37,6 +36,8 @@ def model_ids_in(cache_file: str | os.PathLike) -> list[str]:
             return raw.decode("utf-8").split("\n")[:-1] if len(raw) <= MAX_IDS_BYTES else []
     except (OSError, UnicodeDecodeError):
         pass
+    import json  # only when the ready list can't answer
+
     from lowrouter_cli.jsontext import MAX_JSON_BYTES, TooLarge, check_count
 
     try:

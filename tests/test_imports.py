@@ -13,7 +13,7 @@ from conftest import ROOT, process_environ
 WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "markdown_it", "pygments", "sqlite3",
            "prompt_toolkit", "lowrouter_cli.records", "lowrouter_cli.estimates", "lowrouter_cli.usage",
            "lowrouter_cli.ledger", "lowrouter_cli.commands.ask", "lowrouter_cli.commands.models",
-           "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth")
+           "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth", "json")
 OTHER_COMMANDS = {"lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth"}  # a command line names one
 PROBE = (
     "import json, sys\n"
@@ -29,7 +29,7 @@ EXPECTED = {
     "chat --help": (set(), {"typer", "requests", "rich", "urllib3", "prompt_toolkit"}),
     "config set --help": (set(), {"typer", "requests", "rich", "urllib3"}),
     "--version": (set(), {"typer", "requests", "rich"}),
-    "__complete-models": (set(), {"typer", "requests", "rich"}),
+    "__complete-models": (set(), {"typer", "requests", "rich", "json"}),  # the ready list, not the cache's JSON
     "config list": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it", *OTHER_COMMANDS}),
     "config path": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
     "auth status --no-verify": ({"typer"}, {"requests", "urllib3", "ssl", "rich.markdown", "markdown_it"}),
