@@ -16,11 +16,13 @@ WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "mark
            "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth", "json")
 OTHER_COMMANDS = {"lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth"}  # a command line names one
 PROBE = (
-    "import json, sys\n"
+    "import sys\n"
     "sys.argv = ['lowrouter', *sys.argv[1:]]\n"
     "from lowrouter_cli.entry import main\n"
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
-    f"sys.stderr.write('\\nMODULES ' + json.dumps(sorted(m for m in {WATCHED!r} if m in sys.modules)))\n"
+    f"loaded = sorted(m for m in {WATCHED!r} if m in sys.modules)\n"
+    "import json\n"  # after the list is taken
+    "sys.stderr.write('\\nMODULES ' + json.dumps(loaded))\n"
 )
 
 # command -> modules it must load (of those watched) and modules it must not
