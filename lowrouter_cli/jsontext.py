@@ -168,6 +168,7 @@ def string_slot(text: str, path: tuple[Any, ...]) -> StringSlot | None:
     if not isinstance(value, str):
         return None
     other = "\u2603" if value != "\u2603" else "\u2604"
+    candidates = 4  # strings equal to the value, each proven by a parse: a few, however many there are
     for match in _VALUE_STRING.finditer(text):  # a string after a colon: a value, not a key
         quote = match.end() - 1
         try:
@@ -175,6 +176,9 @@ def string_slot(text: str, path: tuple[Any, ...]) -> StringSlot | None:
         except ValueError:
             continue
         if found == value:
+            if not candidates:
+                return None
+            candidates -= 1
             prefix, suffix = text[:quote], text[after:]
             changed = loads_or_none(prefix + json.dumps(other) + suffix)
             if _replaced(document, path, other) == changed:

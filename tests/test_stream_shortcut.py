@@ -110,3 +110,10 @@ def test_a_text_past_one_mib_is_left_to_loads_which_counts_its_brackets():
     slot = jsontext.string_slot(chunk('"x"'), PATH)
     assert slot.value(chunk(json.dumps("[" * (1 << 20)))) is None
     assert slot.value(chunk(json.dumps("[" * 1000))) == "[" * 1000
+
+
+def test_learning_tries_a_few_strings_equal_to_the_content_not_every_one():
+    many = ", ".join(f'"k{n}": "x"' for n in range(4))
+    assert jsontext.string_slot('{%s, "choices": [{"delta": {"content": "x"}}]}' % many, PATH) is None
+    few = ", ".join(f'"k{n}": "x"' for n in range(3))
+    assert jsontext.string_slot('{%s, "choices": [{"delta": {"content": "x"}}]}' % few, PATH) is not None
