@@ -35,7 +35,7 @@ def stream_exchange(invocation: Invocation, settings: Settings, exchange: Exchan
                 chat_stream = scope.enter_context(client.stream(exchange.request, keep_raw=as_json))
             scope.callback(exchange.answered_by, chat_stream)
             writer = stream_writer(env, as_json=as_json, raw=raw, reasoning=settings.reasoning)
-            chat_stream.byte_stream.before_wait = writer.flush  # flush what was written before a read blocks
+            chat_stream.byte_stream.before_wait = writer.flush  # what was written goes out before each read
             started = env.monotonic()
             with stop:
                 for events in waiting.until_first(chat_stream.blocks()):

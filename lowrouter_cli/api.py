@@ -219,9 +219,10 @@ class ChatStream(_Summarised):
         events = self._parsed_events(data)
         if self.generation_id is not known[0] or self.routed is not known[1]:
             self._content_slot = None  # the template's meaning depended on what just changed
-        elif self._slot_tries and all(type(event) is Content for event in events):  # never with Received
+        elif self._slot_tries and events and all(type(event) is Content for event in events):  # never Received
             self._slot_tries -= 1
-            self._content_slot = jsontext.string_slot(data, ("choices", 0, "delta", "content"))
+            self._content_slot = jsontext.string_slot(data, ("choices", 0, "delta", "content")) \
+                or self._content_slot
         return events
 
     def _parsed_events(self, data: str) -> list[Any]:

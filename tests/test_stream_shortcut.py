@@ -117,3 +117,18 @@ def test_learning_tries_a_few_strings_equal_to_the_content_not_every_one():
     assert jsontext.string_slot('{%s, "choices": [{"delta": {"content": "x"}}]}' % many, PATH) is None
     few = ", ".join(f'"k{n}": "x"' for n in range(3))
     assert jsontext.string_slot('{%s, "choices": [{"delta": {"content": "x"}}]}' % few, PATH) is not None
+
+
+def test_a_chunk_without_content_between_keeps_the_template():
+    chunks = [chunk('"a"'), '{"choices": []}', chunk('"\\u00e9"'), chunk('"b"')]
+    stream = api.ChatStream(Reads([("".join(f"data: {c}\n\n" for c in chunks)).encode()]))
+    assert next(stream._event_blocks()) == [api.Content("a"), api.Content("\u00e9"), api.Content("b")]
+    assert stream._slot_tries == 7  # learned from the third chunk (the first names the route), used for the last
+
+
+def test_a_content_chunk_no_template_fits_keeps_the_one_there_was():
+    odd = '{"k1": "x", "k2": "x", "k3": "x", "k4": "x", ' + chunk('"x"')[1:]  # too many equal strings to prove
+    chunks = [chunk('"a"'), chunk('"b"'), odd, chunk('"c"')]  # the first names the route: nothing learned
+    stream = api.ChatStream(Reads([("".join(f"data: {c}\n\n" for c in chunks)).encode()]))
+    assert next(stream._event_blocks()) == [api.Content(t) for t in "abxc"]
+    assert stream._slot_tries == 6  # tried on b and the odd one; c read by b's template
