@@ -47,6 +47,10 @@ class _FinalResponse(http.client.HTTPResponse):
         if lines.ended:
             raise http.client.RemoteDisconnected("the connection closed inside the response headers")
 
+    def socket_file(self) -> Any:
+        """The buffered socket file the body is read from (None once closed)."""
+        return self.fp
+
     def _read_status(self) -> Any:
         for _ in range(16):
             version, status, reason = super()._read_status()
@@ -60,8 +64,8 @@ class _FinalResponse(http.client.HTTPResponse):
 
 
 class _KnowsItsBody:
-    """Keeps, for the last response it returned, the http.client response under it (whose `fp` is
-    the buffered socket file the body comes from): urllib3 offers no public way to that file."""
+    """Keeps, for the last response it returned, the http.client response under it (ours, which
+    names the buffered socket file the body comes from): urllib3 offers no public way to that file."""
 
     _made: _FinalResponse | None = None
     _last: tuple[Any, _FinalResponse] | None = None  # (weak reference to the urllib3 response, ours)
@@ -78,7 +82,7 @@ class _KnowsItsBody:
 
     def body_file_of(self, response: Any) -> Any:
         last = self._last
-        return last[1].fp if last is not None and last[0]() is response else None
+        return last[1].socket_file() if last is not None and last[0]() is response else None
 
 
 class _HTTPConnection(_KnowsItsBody, urllib3.connection.HTTPConnection):
