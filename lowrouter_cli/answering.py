@@ -57,8 +57,8 @@ def show(events: list[Any], writer: Any, exchange: Exchange, env: Environment) -
     """The events of one read, in order; each run of content is written (and noted as shown) as
     one text, so a read of many tokens costs one write, not one per token."""
     if len(events) == 1 and type(events[0]) is Content:  # a read of one token: as often as not
+        exchange.shown(events[0].text, env.monotonic())  # noted first, as in _show_text
         writer.write(events[0])
-        exchange.shown(events[0].text, env.monotonic())
         return
     texts = [event.text for event in events if type(event) is Content]
     if len(texts) == len(events):  # nothing but content: nearly every other read
@@ -80,8 +80,10 @@ def show(events: list[Any], writer: Any, exchange: Exchange, env: Environment) -
 
 
 def _show_text(text: str, writer: Any, exchange: Exchange, env: Environment) -> None:
-    writer.write(Content(text))
+    # Noted first: a Ctrl-C inside a live frame's drawing still leaves the text in the view,
+    # which finish() shows; the ledger keeps what the screen keeps.
     exchange.shown(text, env.monotonic())
+    writer.write(Content(text))
 
 
 def judge(env: Environment, answer: AnswerSummary, generation_id: Optional[str]) -> None:
