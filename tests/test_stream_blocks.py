@@ -86,3 +86,16 @@ def test_each_run_of_content_in_a_read_is_written_and_shown_as_one_text():
     assert writer.written == [Content("ab"), Content("c"), Reasoning("r"), Content("de"), Finish("stop")]
     assert exchange.answer_parts == ["ab", "c", "de"] and exchange.reasoning_parts == ["r"]
     assert exchange.first_token == 1.0
+
+
+class Interrupted:
+    def write(self, event):
+        raise KeyboardInterrupt  # Ctrl-C while the live view draws the text it has just taken
+
+
+@pytest.mark.parametrize("events", [[Content("a")], [Content("a"), Content("b")]])
+def test_a_reads_text_is_noted_as_shown_before_it_is_written(events):
+    exchange = Exchange(api.ChatRequest("m", "hi"))
+    with pytest.raises(KeyboardInterrupt):
+        show(events, Interrupted(), exchange, Environment(monotonic=lambda: 1.0))
+    assert exchange.answer_parts == ["".join(e.text for e in events)]
