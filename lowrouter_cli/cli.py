@@ -10,6 +10,7 @@ api) are imported inside the commands, so --help and --version stay fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -154,4 +155,8 @@ def _silence_stdout() -> None:
 
 
 def main() -> None:
-    sys.exit(run(Environment.from_os()))
+    code = run(Environment.from_os())
+    # Done: what is still alive needs no collecting. The interpreter's exit then skips its cycle
+    # collection over every module (30-60 ms of a run on these machines); exit itself is unchanged.
+    gc.freeze()
+    sys.exit(code)

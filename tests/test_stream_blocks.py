@@ -99,3 +99,4 @@ def test_a_reads_text_is_noted_as_shown_before_it_is_written(events):
     with pytest.raises(KeyboardInterrupt):
         show(events, Interrupted(), exchange, Environment(monotonic=lambda: 1.0))
     assert exchange.answer_parts == ["".join(e.text for e in events)]
+
