@@ -55,15 +55,35 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return 2 * (os.cpu_count() or 1)
 
 
-# The files whose tests take longest (processes, terminals, real waits, many examples): started
-# first, spread over the workers, so that none of them is left running one alone at the end.
-SLOW_FIRST = ("test_live_interrupt.py", "test_session.py", "test_imports.py", "test_e2e_stream.py",
-              "test_e2e_terminal.py", "test_api.py", "test_fuzz.py", "test_hostile_property.py",
-              "test_sse_blocks.py", "test_emulator_openai.py", "test_sse.py", "test_layers.py")
+# The files whose tests take longest (processes, terminals, real waits, many examples), the
+# longest first: each worker starts with its share of them, so none is left with one at the end.
+SLOW_FIRST = ("test_live_interrupt.py", "test_session.py", "test_imports.py", "test_e2e_terminal.py",
+              "test_e2e_stream.py", "test_api.py", "test_fuzz.py", "test_hostile_property.py",
+              "test_sse_blocks.py", "test_emulator_openai.py", "test_sse.py", "test_layers.py",
+              "test_hostile_http.py", "test_faults.py", "test_e2e_chat.py")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: the rest keep their order
+    """With `--dist worksteal` each worker is first given an equal run of the collected tests, in
+    order (and idle ones later take the end of a busy one's queue): deal the slow tests round the
+    workers, at the start of each one's run. (Every worker computes the same order.)"""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers < 2:
+        return
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    slow = sorted((item for item in items if item.path.name in rank), key=lambda item: rank[item.path.name])
+    rest = [item for item in items if item.path.name not in rank]
+    runs: list = [[] for _ in range(workers)]
+    for i, item in enumerate(slow):
+        runs[i % workers].append(item)
+    left = len(items)
+    for k, run in enumerate(runs):  # the sizes xdist's first split gives: what is left, shared evenly
+        size = left // (workers - k)
+        left -= size
+        take = max(0, size - len(run))
+        run.extend(rest[:take])
+        del rest[:take]
+    items[:] = [item for run in runs for item in run] + rest
 
 
 @pytest.fixture(autouse=True)
