@@ -57,10 +57,11 @@ def pytest_xdist_auto_num_workers(config) -> int:
 
 # The files whose tests take longest (processes, terminals, real waits, many examples), the
 # longest first: each worker starts with its share of them, so none is left with one at the end.
+# (Not test_emulator_openai.py: kept together, only one worker pays for importing openai.)
 SLOW_FIRST = ("test_live_interrupt.py", "test_session.py", "test_imports.py", "test_e2e_terminal.py",
               "test_e2e_stream.py", "test_api.py", "test_fuzz.py", "test_hostile_property.py",
-              "test_sse_blocks.py", "test_emulator_openai.py", "test_sse.py", "test_layers.py",
-              "test_hostile_http.py", "test_faults.py", "test_e2e_chat.py")
+              "test_sse_blocks.py", "test_sse.py", "test_layers.py", "test_hostile_http.py", "test_faults.py",
+              "test_e2e_chat.py")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
