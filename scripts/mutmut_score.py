@@ -4,12 +4,15 @@ Killed counts mutants a test failed on (a timeout too: the mutant hung the code)
 killed / (run - equivalent): "unrun" mutants (a run stopped early) are counted apart, and
 equivalent names the survivors listed in scripts/mutmut_equivalent.txt, each with the reason no
 test can tell it from the original.
-`--survivors` lists the rest by name (see one with `python -m mutmut show NAME`).
+`--survivors` lists the rest by name (see one with `python -m mutmut show NAME`); `--check` says
+which entries of mutmut_equivalent.txt no longer name the mutant they describe (each quotes the
+text of its mutated line; mutant numbers move when a function changes). Exit 1 when any is stale.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -19,11 +22,44 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
           24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", 37: "caught by type check", None: "not checked"}
 
 
-def equivalent_names() -> set[str]:
+def equivalent_entries() -> dict[str, str]:
+    """mutant name -> the text its mutated line must contain (the first `quoted` part of the reason)."""
     path = ROOT / "scripts" / "mutmut_equivalent.txt"
     if not path.exists():
-        return set()
-    return {line.split()[0] for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")}
+        return {}
+    entries = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, reason = line.partition(" ")
+            quoted = re.search(r"`([^`]+)`", reason)
+            entries[name] = quoted.group(1) if quoted else ""
+    return entries
+
+
+def equivalent_names() -> set[str]:
+    return set(equivalent_entries())
+
+
+def stale_entries() -> list[str]:
+    """Entries whose mutant is gone, or whose quoted text is not in that mutant (or is in the original)."""
+    stale = []
+    for name, quoted in sorted(equivalent_entries().items()):
+        module, _, function = name.rpartition(".")
+        source = ROOT / "mutants" / (module.replace(".", "/") + ".py")
+        text = source.read_text() if source.exists() else ""
+        mutant, original = _function(text, function), _function(text, function.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
+        if not mutant or not quoted or quoted not in mutant or quoted in original:
+            stale.append(name)
+    return stale
+
+
+def _function(text: str, name: str) -> str:
+    """The source of the (possibly nested) function `name` in mutmut's copy of a module."""
+    found = re.search(rf"^( *)def {re.escape(name)}\(", text, re.M)
+    if not found:
+        return ""
+    end = re.compile(rf"^ {{0,{len(found.group(1))}}}\S", re.M).search(text, found.end())
+    return text[found.start():end.start() if end else len(text)]
 
 
 def results() -> dict[str, dict[str, str]]:
@@ -59,6 +95,11 @@ def main() -> int:
     if "--survivors" in sys.argv:
         for name, status in sorted(survivors):
             print(f"{status:12} {name}")
+    if "--check" in sys.argv:
+        stale = stale_entries()
+        for name in stale:
+            print(f"stale equivalent: {name}", file=sys.stderr)
+        return 1 if stale else 0
     return 0
 
 

@@ -211,3 +211,24 @@ def test_a_high_surrogate_half_waits_for_the_next_event_in_place():
 def test_text_after_a_finish_that_replaced_a_lone_half_is_kept():
     assert contents('{"choices": [{"delta": {"content": "a\\ud83d"}, "finish_reason": "stop"}]}',
                     '{"choices": [{"delta": {"content": "\\u00e9"}}]}') == ["a", "\ufffd", "\u00e9"]
+
+
+def test_route_fields_must_be_non_empty_text():
+    answer = {"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]}
+    for odd in (5, "", ["m"], True):
+        body = dict(answer, model=odd, provider=odd, lowrouter={"routed": {"model": odd, "region": odd}})
+        routed = api.parse_completion(body).routed
+        assert (routed.model, routed.provider, routed.region) == (None, None, None), odd
+        stream = api.ChatStream(Bytes(data(dict(answer, choices=[{"delta": {}, "finish_reason": "stop"}],
+                                                     model=odd, provider=odd))))
+        list(stream)
+        assert (stream.routed.model, stream.routed.provider) == (None, None), odd
+
+
+def test_a_finish_reason_must_be_non_empty_text_in_a_stream():
+    for odd in (5, "", True, ["stop"]):
+        stream = api.ChatStream(Bytes(data({"choices": [{"delta": {"content": "a"}, "finish_reason": odd}]},
+                                           "[DONE]")))
+        with pytest.raises(TruncatedAnswer):
+            list(stream)
+        assert stream.finish_reason is None, odd

@@ -142,3 +142,9 @@ def test_id_is_the_one_set_before_the_blank_line():
 
 def test_multiline_data_joined_with_lf():
     assert feed_all(b"data: a\ndata:\ndata: b\n\n") == [Event("a\n\nb")]
+
+
+def test_a_comment_in_a_short_first_read_is_counted_at_once():
+    decoder = SSEDecoder()
+    assert decoder.feed(b":\n") == []
+    assert decoder.comments == 1

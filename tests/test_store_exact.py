@@ -337,3 +337,31 @@ def test_files_are_utf8_whatever_the_locale(fake_env, tmp_path, ascii_locale):
     env.config_dir.mkdir()
     (env.config_dir / "config.toml").write_bytes('region = "café"\n'.encode("utf-8"))
     assert store.read_config(env) == {"region": "café"}
+
+
+def test_json_reading_stops_past_the_cap_without_waiting_for_the_end(tmp_path, monkeypatch):
+    # A FIFO (or a file still growing) at the cache's path: one byte past the cap is enough to
+    # refuse it; reading on to the end would wait on the writer.
+    import threading
+
+    from lowrouter_cli import jsontext
+
+    monkeypatch.setattr(jsontext, "MAX_JSON_BYTES", 20)
+    path = tmp_path / "fifo.json"
+    os.mkfifo(path)
+    done, gave_up = threading.Event(), []
+
+    def writer():
+        with open(path, "wb") as handle:
+            handle.write(b"[" + b"1" * 20)  # 21 bytes: one past the cap
+            handle.flush()
+            gave_up.append(not done.wait(10))  # the reader never came back: close to free it
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert store.read_json(path) is None
+    finally:
+        done.set()
+        thread.join()
+    assert gave_up == [False]
