@@ -232,3 +232,106 @@ def test_a_finish_reason_must_be_non_empty_text_in_a_stream():
         with pytest.raises(TruncatedAnswer):
             list(stream)
         assert stream.finish_reason is None, odd
+
+
+# ChatStream.blocks(): a list of events per network read
+
+
+def chunk_of(content=None, finish=None):
+    delta = {} if content is None else {"content": content}
+    return {"choices": [{"delta": delta, "finish_reason": finish}]}
+
+
+def reads(*groups):
+    return [b"".join(data(*group)) for group in groups]
+
+
+def test_blocks_give_the_events_of_each_read_as_one_list():
+    from lowrouter_cli.events import Finish
+
+    stream = api.ChatStream(Bytes(reads([chunk_of("a"), chunk_of("b")], [chunk_of("c", "stop")], ["[DONE]"])))
+    assert list(stream.blocks()) == [[Content("a"), Content("b")], [Content("c"), Finish("stop")]]
+    assert (stream.finish_reason, stream.answer.content_seen) == ("stop", True)
+
+
+def test_a_read_without_events_gives_no_list():
+    from lowrouter_cli.events import Finish
+
+    [whole] = reads([chunk_of("a", "stop")])
+    stream = api.ChatStream(Bytes([b": keep-alive\n\n", whole[:10], whole[10:]]))
+    assert list(stream.blocks()) == [[Content("a"), Finish("stop")]]
+
+
+def test_done_ends_the_stream_after_the_events_before_it_in_the_same_read():
+    from lowrouter_cli.events import Finish
+
+    stream = api.ChatStream(Bytes(reads([chunk_of("a", "stop"), "[DONE]", chunk_of("late")], [chunk_of("x")])))
+    assert list(stream.blocks()) == [[Content("a"), Finish("stop")]]
+    unfinished = api.ChatStream(Bytes(reads([chunk_of("a"), "[DONE]"])))
+    seen = []
+    with pytest.raises(TruncatedAnswer):
+        for block in unfinished.blocks():
+            seen.append(block)
+    assert seen == [[Content("a")]]
+    early = api.ChatStream(Bytes(reads(["[DONE]"])))
+    with pytest.raises(TruncatedAnswer):
+        list(early.blocks())
+
+
+def test_a_failure_ends_its_read_list_and_is_raised_after_it():
+    bad = {"error": {"message": "went away"}}
+    stream = api.ChatStream(Bytes(reads([chunk_of("a"), bad, chunk_of("never")], [chunk_of("b", "stop")])))
+    seen = []
+    with pytest.raises(GatewayError) as info:
+        for block in stream.blocks():
+            seen.append(block)
+    assert info.value.message == "went away"
+    assert seen == [[Content("a"), Failure(info.value)]]
+    assert stream.answer.content_seen is True and stream.finish_reason is None
+    iterated = api.ChatStream(Bytes(reads([chunk_of("a"), bad, chunk_of("never")])))
+    events = []
+    with pytest.raises(GatewayError):
+        for event in iterated:
+            events.append(event)
+    assert [type(e) for e in events] == [Content, Failure] and events[0] == Content("a")
+
+
+def test_a_chunk_too_big_to_parse_is_raised_after_the_events_before_it():
+    huge = "[" + "[]," * 400_000 + "[]]"  # over 1 MiB and 200,000 arrays: refused before parsing
+    stream = api.ChatStream(Bytes(reads([chunk_of("a"), huge, chunk_of("b")])))
+    seen = []
+    with pytest.raises(jsontext.TooLarge):
+        for block in stream.blocks():
+            seen.append(block)
+    assert seen == [[Content("a")]]
+    alone = api.ChatStream(Bytes(reads([huge])))
+    with pytest.raises(jsontext.TooLarge):
+        list(alone.blocks())
+
+
+# content chunks read through a template (jsontext.StringSlot)
+
+
+def test_chunks_read_through_the_template_give_the_same_events():
+    from lowrouter_cli.events import Finish
+
+    template = {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "x"}}]}
+    tokens = ["Hel", "lo", "", " w\u00f6rld", "\\", '"q"', "a\ud83d", "\ude00b", "end"]
+    lines = [json.dumps(dict(template, choices=[{"index": 0, "delta": {"content": t}}])) for t in tokens]
+    stream = api.ChatStream(Bytes(reads(lines, [chunk_of(None, "stop")])))
+    texts = [e.text for e in stream if type(e) is Content]
+    assert texts == ["Hel", "lo", " w\u00f6rld", "\\", '"q"', "a", "\U0001f600b", "end"]
+    assert stream.routed.model == "m"
+
+
+def test_a_chunk_that_changes_the_generation_or_route_is_read_whole():
+    lines = [json.dumps({"model": "m1", "choices": [{"delta": {"content": "a"}}]}),
+             json.dumps({"model": "m1", "choices": [{"delta": {"content": "b"}}]}),
+             json.dumps({"model": "m2", "choices": [{"delta": {"content": "c"}}]}),
+             json.dumps({"model": "m2", "choices": [{"delta": {"content": "d"}}]}),
+             json.dumps({"lowrouter": {"generation_id": "g2"}, "model": "m2", "choices": [{"delta": {"content": "e"}}]}),
+             json.dumps({"lowrouter": {"generation_id": "g2"}, "model": "m2", "choices": [{"delta": {"content": "f"}}]}),
+             json.dumps({"model": "m2", "choices": [{"delta": {}, "finish_reason": "stop"}]})]
+    stream = api.ChatStream(Bytes(reads(lines)))
+    assert "".join(e.text for e in stream if type(e) is Content) == "abcdef"
+    assert (stream.routed.model, stream.generation_id) == ("m2", "g2")

@@ -148,3 +148,78 @@ def test_a_comment_in_a_short_first_read_is_counted_at_once():
     decoder = SSEDecoder()
     assert decoder.feed(b":\n") == []
     assert decoder.comments == 1
+
+
+# feed_data and the plain path (a buffer of `data: ` events alone, decoded in one pass)
+
+
+def both(*chunks):
+    """feed's events and feed_data's strings for the same reads, each from a fresh decoder."""
+    full, plain = SSEDecoder(), SSEDecoder()
+    events, data = [], []
+    for chunk in chunks:
+        events.extend(full.feed(chunk))
+        data.extend(plain.feed_data(chunk))
+    assert data == [event.data for event in events]
+    return events
+
+
+def test_plain_events_carry_the_id_and_retry_they_were_sent_under():
+    decoder = SSEDecoder()
+    assert decoder.feed(b"id: 1\nretry: 7\n\n") == []
+    assert decoder.feed(b"data: a\n\ndata: b\n\n") == [Event("a", id="1", retry=7), Event("b", id="1", retry=7)]
+    assert decoder.feed(b"data: c\n\nid: 2\n") == [Event("c", id="1", retry=7)]  # the id after the event
+    assert decoder.feed(b"data: d\n\n") == [Event("d", id="2", retry=7)]
+
+
+def test_plain_events_and_the_start_of_the_next():
+    assert both(b"data: a\n\ndata: b\n\ndata: c", b"\n\n") == [Event("a"), Event("b"), Event("c")]
+    assert both(b"data: a\n\ndata: b\n", b"data: c\n\n") == [Event("a"), Event("b\nc")]
+    assert both(b"data: a\n\nevent: e\n", b"data: b\n\n") == [Event("a"), Event("b", event="e")]
+    assert both(b"data: a\n\n: keep\n", b"data: b\n\n") == [Event("a"), Event("b")]
+
+
+def test_what_the_plain_path_leaves_to_the_line_path():
+    assert both(b"data: x\n", b"data: a\n\n") == [Event("x\na")]  # data carried over
+    assert both(b"event: e\n", b"data: a\n\n") == [Event("a", event="e")]  # an event type carried over
+    assert both(b"data: a\ndata: b\n\ndata: c\n\n") == [Event("a\nb"), Event("c")]  # two data lines
+    assert both(b"data:a\n\n") == [Event("a")]  # no space after the colon
+    assert both(b"data: a\n\ndata:b\n\n") == [Event("a"), Event("b")]
+    assert both(b": hi\n\ndata: a\n\n") == [Event("a")]
+    assert both(b"data: a\n\n\n\ndata: b\n\n") == [Event("a"), Event("b")]
+    assert both(b"data: a\r\n\r\ndata: b\n\n") == [Event("a"), Event("b")]
+    assert both(b"id: 3\ndata: a\n\ndata: b\n\n") == [Event("a", id="3"), Event("b", id="3")]
+    assert both(b"data: a\n\n", b"id: 4\n\n", b"data: b\n\n") == [Event("a"), Event("b", id="4")]
+
+
+def test_the_plain_path_replaces_bad_utf8_and_keeps_colons_and_spaces():
+    assert both(b"data: caf\xff\n\ndata:  two: x \n\n") == [Event("caf\ufffd"), Event(" two: x ")]
+    assert both(b"data: \n\n") == [Event("")]
+
+
+def test_comments_are_counted_on_the_plain_path_too():
+    decoder = SSEDecoder()
+    assert decoder.feed_data(b": a\n\ndata: x\n\n: b\n") == ["x"]
+    assert decoder.comments == 2
+
+
+def test_an_event_over_the_cap_is_refused_when_it_comes_whole(monkeypatch):
+    import pytest
+
+    from lowrouter_cli import sse
+
+    monkeypatch.setattr(sse, "MAX_EVENT_BYTES", 20)
+    for feed in (SSEDecoder().feed, SSEDecoder().feed_data):
+        with pytest.raises(sse.EventTooLarge, match="^a stream event is longer than 0 MiB$"):
+            feed(b"data: " + b"x" * 15 + b"\n\n")  # 21 bytes of line
+    assert SSEDecoder().feed_data(b"data: " + b"x" * 14 + b"\n\n") == ["x" * 14]  # 20: at the cap
+    assert SSEDecoder().feed_data(b"data: " + b"x" * 12 + b"\n\n") == ["x" * 12]  # 20 bytes of read
+
+
+def test_feed_data_waits_for_a_line_end_and_an_empty_read_gives_nothing():
+    decoder = SSEDecoder()
+    assert decoder.feed_data(b"") == []
+    assert decoder.feed_data(b"\xef\xbb") == []
+    assert decoder.feed_data(b"\xbfdata: a") == []
+    assert decoder.feed_data(b"\n\ndata: b\r") == ["a"]
+    assert decoder.feed_data(b"\n\n") == ["b"]
