@@ -335,3 +335,47 @@ def test_a_chunk_that_changes_the_generation_or_route_is_read_whole():
     stream = api.ChatStream(Bytes(reads(lines)))
     assert "".join(e.text for e in stream if type(e) is Content) == "abcdef"
     assert (stream.routed.model, stream.generation_id) == ("m2", "g2")
+
+
+def test_a_template_never_outlives_a_change_of_route_or_generation():
+    from lowrouter_cli.events import Reasoning
+
+    def content(text, **extra):
+        return json.dumps(dict(extra, choices=[{"delta": {"content": text}}]))
+
+    def reasoning(**extra):
+        return json.dumps(dict(extra, choices=[{"delta": {"reasoning": "hm"}}]))
+
+    route = api.ChatStream(Bytes(reads([content("a", model="m2"), content("b", model="m2"), reasoning(model="m3"),
+                                        content("d", model="m2"), chunk_of(None, "stop")])))
+    assert [e for e in route if type(e) in (Content, Reasoning)] == [
+        Content("a"), Content("b"), Reasoning("hm"), Content("d")]
+    assert route.routed.model == "m2"  # the last chunk that named a model
+    g1, g2 = {"generation_id": "g1"}, {"generation_id": "g2"}
+    generation = api.ChatStream(Bytes(reads([content("a", lowrouter=g1), content("b", lowrouter=g1),
+                                             reasoning(lowrouter=g2), content("d", lowrouter=g1),
+                                             chunk_of(None, "stop")])))
+    assert "".join(e.text for e in generation if type(e) is Content) == "abd"
+    assert generation.generation_id == "g1"
+
+
+def test_every_chunk_is_passed_on_as_received_under_keep_raw():
+    from lowrouter_cli.events import Finish
+
+    lines = [json.dumps({"choices": [{"delta": {"content": text}}]}) for text in ("", "a", "b", "c")]
+    stream = api.ChatStream(Bytes(reads(lines, [chunk_of(None, "stop")])), keep_raw=True)
+    events = list(stream)
+    assert [type(e) for e in events] == [Received, Received, Content, Received, Content, Received, Content,
+                                         Received, Finish]
+    assert [e.text for e in events if type(e) is Content] == ["a", "b", "c"]
+    assert events[3] == Received({"choices": [{"delta": {"content": "b"}}]})
+
+
+def test_a_finish_in_every_chunk_is_never_lost_to_a_template():
+    from lowrouter_cli.events import Finish
+
+    lines = [json.dumps({"choices": [{"delta": {"content": text}, "finish_reason": "stop"}]}) for text in "abc"]
+    events = list(api.ChatStream(Bytes(reads(lines))))
+    assert events == [Content("a"), Finish("stop"), Content("b"), Finish("stop"), Content("c"), Finish("stop")]
+    lines = [json.dumps({"choices": [{"delta": {"content": text}, "finish_reason": "stop"}]}) for text in ("", "a")]
+    assert list(api.ChatStream(Bytes(reads(lines)))) == [Finish("stop"), Content("a"), Finish("stop")]

@@ -223,3 +223,17 @@ def test_feed_data_waits_for_a_line_end_and_an_empty_read_gives_nothing():
     assert decoder.feed_data(b"\xbfdata: a") == []
     assert decoder.feed_data(b"\n\ndata: b\r") == ["a"]
     assert decoder.feed_data(b"\n\n") == ["b"]
+
+
+def test_the_line_path_keeps_a_long_data_line_whole_and_replaces_bad_utf8():
+    text = b"y" + b"x" * 70000
+    assert feed_all(b"data: " + text + b"\r\n\r\n") == [Event(text.decode())]
+    assert feed_all(b"data: caf\xff\r\n\r\n") == [Event("caf\ufffd")]
+    assert feed_all(b"data: a\xff\ndata: b\n\n") == [Event("a\ufffd\nb")]
+    long_bad = b"\xff" + b"x" * 70000
+    assert feed_all(b"data: " + long_bad + b"\r\r") == [Event("\ufffd" + "x" * 70000)]
+
+
+def test_one_byte_after_the_plain_events_starts_the_next_line():
+    assert both(b"data: a\n\nd", b"ata: b\n\n") == [Event("a"), Event("b")]
+    assert both(b"data: a\n\n:", b"\ndata: b\n\n") == [Event("a"), Event("b")]
