@@ -185,6 +185,14 @@ class ChatStream(_Summarised):
                                         generation_id=self.generation_id) from None
             events: list[Any] = []
             for payload in payloads:
+                slot = self._content_slot
+                text = None if slot is None else slot.value(payload)
+                if text is not None:  # the last plain content chunk again, another token: nearly all
+                    if text and (not text.isascii() or self._high_surrogate):
+                        text = self._whole_text(text)
+                    if text:
+                        events.append(Content(text))
+                    continue
                 if payload == "[DONE]":
                     if events:
                         yield events
@@ -208,13 +216,8 @@ class ChatStream(_Summarised):
         self.byte_stream.close()
 
     def _events(self, data: str) -> list[Any]:
-        """The events of one chunk. A chunk that is the last plain content chunk again with another
-        token (nearly all of them) is read as that string alone (jsontext.StringSlot)."""
-        if self._content_slot is not None:
-            text = self._content_slot.value(data)
-            if text is not None:
-                text = self._whole_text(text) if text else text
-                return [Content(text)] if text else []
+        """The events of one chunk, parsed whole; a plain content chunk becomes the template the
+        next ones are read by (jsontext.StringSlot, in _event_blocks)."""
         known = self.generation_id, self.routed
         events = self._parsed_events(data)
         if self.generation_id is not known[0] or self.routed is not known[1]:

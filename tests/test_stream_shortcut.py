@@ -132,3 +132,9 @@ def test_a_content_chunk_no_template_fits_keeps_the_one_there_was():
     stream = api.ChatStream(Reads([("".join(f"data: {c}\n\n" for c in chunks)).encode()]))
     assert next(stream._event_blocks()) == [api.Content(t) for t in "abxc"]
     assert stream._slot_tries == 6  # tried on b and the odd one; c read by b's template
+
+
+def test_a_held_half_of_a_pair_joins_the_next_token_even_a_plain_one():
+    chunks = [chunk(json.dumps(t)) for t in ["a", "b", "\ud83d", "c", "d"]]
+    stream = api.ChatStream(Reads([("".join(f"data: {c}\n\n" for c in chunks)).encode()]))
+    assert [e.text for e in next(stream._event_blocks())] == ["a", "b", "\ufffdc", "d"]
