@@ -124,18 +124,6 @@ def test_ctrl_c_during_an_answer_keeps_the_partial_text_and_the_session_goes_on(
     assert second[1] == {"role": "assistant", "content": partial}  # the partial answer stays in context
 
 
-def test_resuming_prints_the_last_exchange_and_continues_it(emulator, run_cli):
-    assert run_cli("chat", "the earlier question").returncode == 0
-    repl = Repl(emulator, "-c")
-    assert "> the earlier question" in ESCAPES.sub(b"", repl.seen).decode()
-    repl.ask("and now?")
-    repl.end()
-    last = sent_messages(emulator)[-1]
-    assert [m["content"] for m in last if m["role"] == "user"] == ["the earlier question", "and now?"]
-    rows = Runner(emulator.base_url).rows()
-    assert len({r["conversation_id"] for r in rows}) == 1
-
-
 def test_model_region_provider_and_retry_commands_shape_the_next_requests(emulator):
     repl = Repl(emulator)
     repl.ask("first")
@@ -223,8 +211,11 @@ def test_i_with_json_is_a_usage_error(run_cli, emulator):
     assert (result.returncode, result.stderr) == (2, "lowrouter: error: -i can't be combined with --json or --curl\n")
 
 
-def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
-    repl = Repl(emulator)
+def test_resuming_prints_the_last_exchange_continues_it_and_ctrl_c_clears_a_line_then_ends(emulator, run_cli):
+    assert run_cli("chat", "the earlier question").returncode == 0
+    repl = Repl(emulator, "-c")
+    assert "> the earlier question" in ESCAPES.sub(b"", repl.seen).decode()
+    repl.ask("and now?")
     repl.child.send("never sent")
     repl.child.send(CTRL_C)  # clears the line: the prompt stays up, no new one is drawn
     repl.child.send(CTRL_C)  # at an empty prompt: a hint, and the prompt again
@@ -234,5 +225,9 @@ def test_ctrl_c_clears_a_typed_line_and_twice_at_an_empty_prompt_ends(emulator):
     repl.child.wait()
     repl.child.close()
     assert repl.child.exitstatus == 0
-    assert "session ended: 0 turns" in ESCAPES.sub(b"", repl.child.before).decode()
-    assert emulator.chat_requests() == []
+    assert "session ended: 1 turn · " in ESCAPES.sub(b"", repl.child.before).decode()
+    messages = sent_messages(emulator)
+    assert [[m["content"] for m in turn if m["role"] == "user"] for turn in messages] == [
+        ["the earlier question"], ["the earlier question", "and now?"]]  # and never "never sent"
+    rows = Runner(emulator.base_url).rows()
+    assert len(rows) == 2 and len({r["conversation_id"] for r in rows}) == 1
