@@ -194,6 +194,42 @@ class SkippingClock:
         return time.time() + self.skipped
 
 
+_REAL: dict = {}  # cli.build_app and typer.main.get_command, as they are outside command_trees_built_once
+_trees: dict = {}  # id(app) -> (app, its click command): the app is kept, so its id stays its own
+
+
+@functools.lru_cache(maxsize=None)
+def _app_built_once(only):
+    app = _REAL["build_app"](only)
+    _trees[id(app)] = (app, _REAL["get_command"](app))
+    return app
+
+
+def _command_of(app):
+    built = _trees.get(id(app))
+    return built[1] if built is not None and built[0] is app else _REAL["get_command"](app)
+
+
+@contextlib.contextmanager
+def command_trees_built_once():
+    """cli.run builds the Typer app and its click command for the command named: once per process
+    for the real CLI, but some 3 ms of each of the suite's in-process runs. While this is in
+    force, the tree built for a first word is built once per worker and reused (click keeps no
+    state in a command between invocations; `two_values` sets the same -o shape again).
+    Elsewhere (scripts/generate_docs.py, test_cli_shape) every build is fresh."""
+    import typer.main
+
+    from lowrouter_cli import cli
+
+    _REAL.setdefault("build_app", cli.build_app)
+    _REAL.setdefault("get_command", typer.main.get_command)
+    cli.build_app, typer.main.get_command = _app_built_once, _command_of
+    try:
+        yield
+    finally:
+        cli.build_app, typer.main.get_command = _REAL["build_app"], _REAL["get_command"]
+
+
 def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isatty=False, stderr_isatty=False,
                    **environment) -> Result:
     from lowrouter_cli import cli
@@ -210,7 +246,8 @@ def run_in_process(argv, *, input=None, environ, stdin_isatty=False, stdout_isat
     values.update(environment)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     # click prints --help and usage through sys.stdout/sys.stderr, --version through print().
-    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    with os_environ(environ), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+            command_trees_built_once():
         try:
             code = cli.run(Environment(**values), list(argv))
         finally:
@@ -259,7 +296,7 @@ def run_concurrently(emulator, monkeypatch):
             code = cli.run(environment, list(argv))
             return Result(int(code), stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
 
-        with ThreadPoolExecutor(len(commands)) as pool:
+        with ThreadPoolExecutor(len(commands)) as pool, command_trees_built_once():
             return list(pool.map(one, commands))
 
     return run
