@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from lowrouter_cli import ledger
+from lowrouter_cli.events import Content
 from ledger_run import Runner
 
 
@@ -46,14 +47,14 @@ def test_failures_and_a_cancel_are_recorded(lr, monkeypatch):
     from lowrouter_cli.render import stream as stream_render
 
     real = stream_render.stream_writer
+    seen_writes: list = []
 
     def interrupting(*args, **kwargs):
         writer = real(*args, **kwargs)
-        seen = []
 
         def write(chunk):
-            seen.append(chunk)
-            if len(seen) == 3:
+            seen_writes.append(chunk)
+            if len(seen_writes) == 3:
                 raise KeyboardInterrupt
             type(writer).write(writer, chunk)
 
@@ -68,7 +69,10 @@ def test_failures_and_a_cancel_are_recorded(lr, monkeypatch):
         ("rate_limited", 5), ("route_unavailable", 6), ("cancelled", 130)]
     assert rows[1]["route_region"] == "eu-west" and rows[1]["route_provider"] == "bedrock"
     assert rows[1]["generation_id"].startswith("gen-")
-    assert rows[2]["answer"] and cancelled.stdout.rstrip("\n") == rows[2]["answer"]
+    # What reached stdout, and the text of the write the Ctrl-C cut: noted as shown before it is
+    # written, as a live view keeps on screen what it was drawing.
+    cut = seen_writes[2].text if type(seen_writes[2]) is Content else ""
+    assert rows[2]["answer"] and rows[2]["answer"] == cancelled.stdout.rstrip("\n") + cut
 
 
 def test_continue_sends_the_earlier_turns_and_keeps_the_model_and_route(lr, emulator):
