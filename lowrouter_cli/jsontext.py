@@ -141,19 +141,18 @@ class StringSlot:
 
     def __init__(self, prefix: str, suffix: str) -> None:
         self.prefix, self.suffix = prefix, suffix
-        self._start, self._outside = len(prefix), len(prefix) + len(suffix)
+        self._start = len(prefix)
 
     def value(self, text: str) -> str | None:
         """The string in the slot, or None when `text` is not the known document around one string."""
-        end = len(text) - len(self.suffix)
-        if len(text) <= self._outside + 1 or len(text) > MiB or text[self._start] != '"' \
+        if len(text) > MiB or not text.startswith('"', self._start) \
                 or not text.startswith(self.prefix) or not text.endswith(self.suffix):
             return None  # past 1 MiB loads() counts brackets first (check_count): leave it to loads()
         try:
             value, after = _scan_string(text, self._start + 1, True)  # strict, as loads() is
         except ValueError:
             return None
-        return value if after == end else None
+        return value if after == len(text) - len(self.suffix) else None  # one string, all of the middle
 
 
 _scan_string = json.decoder.scanstring
@@ -164,9 +163,7 @@ def string_slot(text: str, path: tuple[Any, ...]) -> StringSlot | None:
     there parses to the same document with only that string changed. None when there is none
     (or the text is past 16 kB: learning costs a parse per candidate)."""
     document = loads_or_none(text) if len(text) <= 16384 else None
-    value = _at(document, path)
-    if not isinstance(value, str):
-        return None
+    value = _at(document, path)  # no string equals it unless it is one
     other = "\u2603" if value != "\u2603" else "\u2604"
     candidates = 4  # strings equal to the value, each proven by a parse: a few, however many there are
     for match in _VALUE_STRING.finditer(text):  # a string after a colon: a value, not a key

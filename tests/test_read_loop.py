@@ -245,3 +245,19 @@ def test_the_socket_file_is_only_given_for_the_response_it_belongs_to():
     assert body_file(raw) is not None and body_file(object()) is None
     raw.connection._last = (lambda: None, raw.connection._last[1])  # as after another request on it
     assert body_file(raw) is None
+
+
+def test_framing_that_is_not_http_ends_the_stream_truncated_after_the_bytes_before_it():
+    server = RawServer([HEAD + chunk(event(0)) + b"zz\r\n" + chunk(event(1))])
+    received = []
+    with pytest.raises(TruncatedAnswer):
+        for block in server.open():
+            received.append(block)
+    assert received == [event(0)]
+
+
+def test_an_empty_counted_body_is_over_before_any_read_and_sizes_kept_are_bounded():
+    assert Counted(0).done  # a read would wait for bytes that never come
+    framing = Dechunker()
+    framing.feed(b"".join(b"%x\r\n%s\r\n" % (n, b"x" * n) for n in range(1, 4200)))
+    assert len(framing._sizes) == 4096

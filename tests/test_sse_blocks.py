@@ -54,3 +54,9 @@ def test_an_event_carried_over_from_the_last_read_is_finished_first():
     decoder = SSEDecoder()
     assert decoder.feed_data(b"data: a\n") == []
     assert decoder.feed_data(b"data: b\n\ndata: c\n\n") == ["a\nb", "c"]
+
+
+def test_a_field_carried_over_alone_still_names_the_next_event():
+    decoder = SSEDecoder()
+    assert decoder.feed(b"event: ping\n") == []
+    assert decoder.feed(b"data: x\n\ndata: y\n\n") == [Event("x", event="ping"), Event("y")]

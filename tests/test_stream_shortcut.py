@@ -97,6 +97,10 @@ def test_a_slot_is_only_where_the_path_is_and_is_proven():
     assert slot.value(chunk('"y"', extra=', "other": "z"')) is None  # another document
     assert slot.value(chunk('"y" "z"', extra=', "other": "x"')) is None  # not one string
     assert slot.value(chunk('"a\x01"', extra=', "other": "x"')) is None  # not strict JSON
+    assert slot.value(slot.prefix + '"' + slot.suffix) is None  # a quote alone: the string runs on
+    assert slot.value(slot.prefix + slot.suffix) is None  # no string at all
+    assert slot.value(slot.prefix + 'ab"' + slot.suffix) is None  # ends like a string, never began as one
+    assert slot.value(slot.prefix + '"\\"' + slot.suffix) is None  # an escaped quote: no end
     # A quote inside a key that reads like a value, and a later duplicate key: never the slot.
     assert jsontext.string_slot('{"a\\": ": "x", "choices": [{"delta": {"content": "x"}}]}', PATH).prefix \
         == '{"a\\": ": "x", "choices": [{"delta": {"content": '
