@@ -119,10 +119,16 @@ def wire(draw, body: bytes, content_type: str):
     return data
 
 
+# On a terminal, a slow answer (a loaded machine) shows the spinner's frames, each erased by the
+# next and the last by blanks: none of them is a line of the outcome.
+SPINNER_FRAMES = re.compile(r"\r(?:\x1b\[2m)?[\u2800-\u28ff] [^\r\n]*|\r *\r")
+
+
 def check_outcome(out, tmp_path: Path) -> None:
     assert out.code in DOCUMENTED, (out.code, out.stderr)
     assert "Traceback" not in out.stderr
-    lines = [line for line in out.stderr.splitlines(keepends=True) if "retrying in" not in line]  # notices
+    stderr = SPINNER_FRAMES.sub("", out.stderr)
+    lines = [line for line in stderr.splitlines(keepends=True) if "retrying in" not in line]  # notices
     assert len(lines) <= 1 and "".join(lines).endswith("\n") == bool(lines), out.stderr
     for path in tmp_path.rglob("*"):
         if path.suffix in (".json", ".jsonl"):
