@@ -29,8 +29,8 @@ def event(n: int) -> bytes:
 class RawServer:
     """Answers one request with `script`: a list of bytes to send, or callables to wait on."""
 
-    def __init__(self, script):
-        self.script = script
+    def __init__(self, script, tls=None):
+        self.script, self.tls = script, tls
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(1)
@@ -40,6 +40,8 @@ class RawServer:
 
     def _serve(self):
         connection, _ = self.listener.accept()
+        if self.tls is not None:
+            connection = self.tls.wrap_socket(connection, server_side=True)
         with connection:
             request = b""
             while b"\r\n\r\n" not in request:
@@ -261,3 +263,23 @@ def test_an_empty_counted_body_is_over_before_any_read_and_sizes_kept_are_bounde
     framing = Dechunker()
     framing.feed(b"".join(b"%x\r\n%s\r\n" % (n, b"x" * n) for n in range(1, 4200)))
     assert len(framing._sizes) == 4096
+
+
+
+def test_an_https_stream_is_read_from_its_socket_file_in_blocks():
+    import ssl
+    from pathlib import Path
+
+    from lowrouter_cli.http_adapter import body_file
+
+    tls = Path(__file__).parent / "tls"  # a self-signed certificate for 127.0.0.1, for tests only
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls / "cert.pem", tls / "key.pem")
+    events = [event(n) for n in range(300)]
+    server = RawServer([HEAD + b"".join(chunk(e) for e in events) + b"0\r\n\r\n"], context)
+    transport = Transport(server.base_url.replace("http://", "https://"), TEST_KEY, sleep=lambda s: None,
+                          announce=lambda m: None, environ={"REQUESTS_CA_BUNDLE": str(tls / "cert.pem")})
+    stream = transport.open_stream("chat/completions", {"model": "m", "stream": True, "messages": []})
+    assert body_file(stream._response.raw) is not None  # our read path, not urllib3's
+    blocks = list(stream)
+    assert b"".join(blocks) == b"".join(events) and len(blocks) < 40
