@@ -17,6 +17,7 @@ import time
 import pytest
 
 from conftest import TEST_KEY, lowrouter_command, process_environ
+from terminal_screen import capture_in_process
 
 
 class Terminal:
@@ -67,10 +68,6 @@ def _take_terminal():
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def on_terminal(emulator, *args, env=None):
-    return Terminal(emulator, *args, env=env).finish()
-
-
 def test_stream_renders_markdown_live_with_a_footer(emulator):
     terminal = Terminal(emulator, "stream", "[[answer:long words=60]] [[fault:ok chunk_delay=0.01]]")
     early = terminal.read_until(b"Section 1").decode("utf-8", "replace")  # its 112 tokens take 1.1 s
@@ -84,8 +81,9 @@ def test_stream_renders_markdown_live_with_a_footer(emulator):
 
 
 def test_stream_raw_prints_plain_tokens_on_a_terminal(emulator):
-    code, screen = on_terminal(emulator, "stream", "--raw", "hi")
-    assert code == 0 and "**LowRouter emulator**" in screen and "- Answers here" in screen
+    shown = capture_in_process(emulator.base_url, "stream", "--raw", "hi", columns=90, rows=30)
+    assert shown.code == 0 and "**LowRouter emulator**" in shown.raw and "- Answers here" in shown.raw
+    assert "\x1b[?25l" not in shown.raw  # no live view: the tokens as they came
 
 
 def test_ctrl_c_typed_on_the_terminal_keeps_the_text_and_exits_130(emulator):
