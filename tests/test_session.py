@@ -156,11 +156,12 @@ def test_model_region_provider_and_retry_commands_shape_the_next_requests(emulat
 def test_tab_completes_commands_and_model_ids_and_a_prompt_spans_lines_by_esc_enter_block_or_paste(emulator, run_cli):
     assert run_cli("models").returncode == 0  # the cached model list the completion reads
     repl = Repl(emulator)
-    repl.child.delaybeforesend = 0.05  # a completion is computed in the background: let it land
-    repl.child.send("/mo\t")  # -> "/model "
-    repl.child.send("anthropic/claude-3.5-h\t")  # -> the whole id
+    # A completion is computed in the background: wait until it is drawn before typing on.
+    repl.child.send("/mo\t")
+    repl.until("del")  # "/model "
+    repl.child.send("anthropic/claude-3.5-h\t")
+    repl.until("aiku")  # the whole id
     assert "model: anthropic/claude-3.5-haiku" in repl.ask("")
-    repl.child.delaybeforesend = None
     repl.child.send("line one" + ESC_ENTER + "line two\r")
     repl.wait_for_prompt()
     repl.child.send('"""\r')
