@@ -198,8 +198,8 @@ class Dechunker:
 def _chunk_size(line: bytes) -> int | None:
     """The size on a chunk-size line ("1a", "1a;ext=1", "1a\\r"), or None when it is not one."""
     digits = line.split(b";", 1)[0].strip()
-    if not digits or len(digits) > 16 or digits.strip(b"0123456789abcdefABCDEF"):
-        return None
+    if not digits or digits.strip(b"0123456789abcdefABCDEF") or len(digits.lstrip(b"0")) > 16:
+        return None  # leading zeros are HTTP too (1*HEXDIG): only past 64 bits is a size too big
     return int(digits, 16)
 
 

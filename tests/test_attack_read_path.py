@@ -5,7 +5,7 @@ gateway on 127.0.0.1 that frames its answer in every odd way HTTP allows or forb
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from hostile import HostileGateway, head, run_cli
 from test_hostile_data import ledger_rows
@@ -98,6 +98,8 @@ PIECES = st.sampled_from([b"data: ", b"data:", b"data", b"\n", b"\r", b"\r\n", b
 
 @FAST
 @given(st.lists(PIECES, max_size=16), st.lists(st.integers(0, 200), max_size=6))
+@example([b"data: a\r", b"\n\n"], [])  # a CR before the blank line: no part of the data
+@example([b"data: a\r\n\r\n", b"data: b\n\n"], [])
 def test_the_data_of_each_event_is_what_the_line_rules_give_however_the_bytes_are_cut(pieces, cuts):
     stream = b"".join(pieces)
     decoder, data, start = SSEDecoder(), [], 0
@@ -122,7 +124,7 @@ MIDDLES = st.one_of(st.text(max_size=6).map(json.dumps), st.text(max_size=6).map
                     SHAPED)
 
 
-FINISH = '{"id":"c1","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}'
+FINISH = '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}'  # no model or id: the last one sent stays'
 
 
 def reference(chunks: list[str]) -> tuple[str, list[str], str, str]:
@@ -160,10 +162,16 @@ def reference(chunks: list[str]) -> tuple[str, list[str], str, str]:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"), kinds, generation, model
 
 
+# Around the string, the same length but not the same text: another model, id, finish or error.
+PREFIXES = st.sampled_from([PREFIX] * 6 + [PREFIX.replace('"m"', '"n"'), PREFIX.replace('"c1"', '"c2"')])
+SUFFIXES = st.sampled_from([SUFFIX] * 6 + [SUFFIX.replace("null", '"st"'), SUFFIX.replace("gen-1", "gen-9"),
+                                           SUFFIX.replace('"finish_reason":null', '"error":"stop!!!!"')])
+
+
 @FAST
-@given(st.lists(MIDDLES, min_size=1, max_size=10))
-def test_a_chunk_shaped_to_fit_the_template_reads_as_json_loads_reads_it(middles):
-    chunks = [PREFIX + '"a"' + SUFFIX] * 2 + [PREFIX + middle + SUFFIX for middle in middles] + [FINISH]
+@given(st.lists(st.tuples(PREFIXES, MIDDLES, SUFFIXES), min_size=1, max_size=10))
+def test_a_chunk_shaped_to_fit_the_template_reads_as_json_loads_reads_it(parts):
+    chunks = [PREFIX + '"a"' + SUFFIX] * 2 + ["".join(part) for part in parts] + [FINISH]
     stream = api.ChatStream(Reads([("".join(f"data: {c}\n\n" for c in chunks)).encode()]))
     events = []
     try:
