@@ -85,8 +85,8 @@ def test_stream_faults_keep_the_partial_text(run_cli, fault, code, needle):
 
 @pytest.mark.parametrize("command", ["chat", "stream"])
 def test_a_server_that_says_nothing_times_out(run_cli, command):
-    result, elapsed = timed(run_cli, command, "--timeout", "0.5", "hi [[fault:silent seconds=20]]")
-    assert result.returncode == 8 and "0.5 s" in one_error_line(result)
+    result, elapsed = timed(run_cli, command, "--timeout", "0.3", "hi [[fault:silent seconds=20]]")
+    assert result.returncode == 8 and "0.3 s" in one_error_line(result)
     assert elapsed < 8
 
 

@@ -102,11 +102,11 @@ def test_a_dripped_body_is_bounded_by_timeout(tmp_path):
     arrived = []  # when the request reached the gateway: the CLI's own start-up is not timed
     with HostileGateway(lambda x: (arrived.append(time.monotonic()), x.send(data[:200]),
                                    drip(x, data[200:], 0.05, stop))) as gw:
-        out = run_cli(tmp_path, gw.base_url, "chat", "--timeout", "0.6", "hi")
+        out = run_cli(tmp_path, gw.base_url, "chat", "--timeout", "0.4", "hi")
         elapsed = time.monotonic() - arrived[0]
         stop.set()
     assert (out.code, out.stdout) == (8, "")
-    assert out.stderr == "lowrouter: error: no complete answer from 127.0.0.1 within 0.6 s (--timeout)\n"
+    assert out.stderr == "lowrouter: error: no complete answer from 127.0.0.1 within 0.4 s (--timeout)\n"
     assert elapsed < 2.5
 
 
@@ -116,12 +116,12 @@ def test_dripped_headers_are_a_timeout_never_an_answer(tmp_path):
     for command in ("chat", "stream"):
         arrived = []  # when the request reached the gateway: the CLI's own start-up is not timed
         with HostileGateway(lambda x: (arrived.append(time.monotonic()), drip(x, data, 0.02, stop))) as gw:
-            out = run_cli(tmp_path, gw.base_url, command, "--timeout", "0.5", "hi")
+            out = run_cli(tmp_path, gw.base_url, command, "--timeout", "0.3", "hi")
             elapsed = time.monotonic() - arrived[0]
             stop.set()
         what = "complete answer" if command == "chat" else "headers"
         assert (command, out.code, out.stderr) == (
-            command, 8, f"lowrouter: error: no {what} from 127.0.0.1 within 0.5 s (--timeout)\n")
+            command, 8, f"lowrouter: error: no {what} from 127.0.0.1 within 0.3 s (--timeout)\n")
         assert elapsed < 2.5
         stop.clear()
 
@@ -138,15 +138,15 @@ def test_max_time_stops_an_endless_stream_and_keeps_the_text(tmp_path):
             x.send(sse(chunk("tick "), done=False))
             time.sleep(0.05)
 
-    for how in (["--max-time", "0.5"], []):
+    for how in (["--max-time", "0.3"], []):
         with HostileGateway(respond) as gw:
             out = run_cli(tmp_path, gw.base_url, "stream", "--timeout", "5", *how, "hi",
-                          environ={} if how else {"LOWROUTER_MAX_TIME": "0.5"})
+                          environ={} if how else {"LOWROUTER_MAX_TIME": "0.3"})
             elapsed = time.monotonic() - arrived[-1]
             stop.set()
         stop.clear()
         assert out.code == 8
-        assert out.stderr == ("lowrouter: error: stopped after 0.5 s (--max-time); the answer is incomplete "
+        assert out.stderr == ("lowrouter: error: stopped after 0.3 s (--max-time); the answer is incomplete "
                               "(generation gen-1)\n")
         assert out.stdout.startswith("tick tick ") and set(out.stdout.split()) == {"tick"}
         assert elapsed < 3
