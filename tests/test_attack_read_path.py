@@ -62,6 +62,16 @@ def test_sizes_past_64_bits_signs_and_inner_spaces_are_not_sizes():
         assert fed(framing, b"2\r\nok\r\n" + line + b"\r\nhello\r\n0\r\n\r\n", []) == (b"ok", True, True), line
 
 
+def test_size_lines_kept_to_parse_once_are_short_ones_never_a_gateways_long_extensions():
+    """4096 distinct 64 kB size lines (a long extension each) were all kept: 256 MB held for a
+    cache of a few hundred sizes."""
+    framing = Dechunker()
+    wire = b"".join(b"1;n=%04d%s\r\n%d\r\n" % (n, b"x" * 2000, n % 10) for n in range(300))
+    assert fed(framing, wire, range(0, len(wire), 4096)) == (b"".join(b"%d" % (n % 10) for n in range(300)), False, False)
+    assert framing.feed(b"1\r\n!\r\n1;short\r\n?\r\n") == b"!?"
+    assert framing._sizes == {b"1\r": 1, b"1;short\r": 1}
+
+
 # -- SSE lines, against the WHATWG rules written out plainly ------------------------------------------
 
 def whatwg_data(stream: bytes) -> list[str]:
