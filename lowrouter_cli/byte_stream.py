@@ -171,7 +171,7 @@ class Dechunker:
             left = sizes.get(line)  # a stream repeats a few hundred sizes: parsed once each
             if left is None:
                 left = _chunk_size(line)
-                if left is not None and len(sizes) < 4096:
+                if left is not None and len(sizes) < 4096 and len(line) <= 32:  # never a long extension
                     sizes[line] = left
             position = end + 1
             if not left:
