@@ -253,3 +253,14 @@ def test_an_error_shaped_to_fit_the_template_is_an_error_not_content(tmp_path):
     with HostileGateway(lambda exchange: exchange.send(wire)) as gateway:
         out = run_cli(tmp_path, gateway.base_url, "stream", "hi")
     assert (out.code, out.stdout, out.stderr) == (7, "abc\n", "lowrouter: error: boom (generation gen-1)\n")
+
+
+def test_events_complete_inside_a_chunk_the_connection_cut_are_shown_before_exit_8(tmp_path):
+    """The last chunk announces 0x200 bytes and brings fewer: the events whole within them were
+    sent, and are shown (urllib3's read_chunked dropped the whole chunk)."""
+    head_of_chunk = sse_chunk("Part") + sse_chunk("ial") + b'data: {"choi'
+    wire = STREAM_HEAD + framed(sse_chunk("Whole "), "%x", 4096) + b"200\r\n" + head_of_chunk
+    with HostileGateway(lambda exchange: exchange.send(wire)) as gateway:
+        out = run_cli(tmp_path, gateway.base_url, "stream", "hi")
+    assert (out.code, out.stdout) == (8, "Whole Partial\n")
+    assert out.stderr == "lowrouter: error: answer truncated: the connection was lost mid-answer (generation gen-1)\n"
