@@ -28,6 +28,9 @@ def main() -> None:
         return
     if sys.argv[-1:] in (["--help"], ["-h"]) and print_help(sys.argv[1:-1]):
         return
+    from lowrouter_cli import collector
+
+    collector.quiet()  # until the command's client is made (collector.py)
     from lowrouter_cli.cli import main as cli_main
 
     cli_main()

@@ -37,10 +37,12 @@ class Invocation:
     def client(self, settings: Settings, *, api_key: str | None = None) -> "Client":
         """A Client for the gateway in `settings` (with `api_key` instead of the configured one,
         for checking a new key); retry notices, and with -v the wire log, go to stderr."""
+        from lowrouter_cli import collector
         from lowrouter_cli.client import Client
         from lowrouter_cli.render import messages
         from lowrouter_cli.transport import Transport
 
+        collector.usual()  # start-up's imports are done: the answer is read with Python's own setting
         env = self.env
         return Client(Transport(
             settings.base_url,

@@ -117,3 +117,23 @@ def test_models_on_a_terminal_prints_its_table_without_rich(run_cli, emulator):
     os.close(master)
     assert shown.startswith(b"\x1b[1mModel") and b"openai/gpt-4o-mini" in shown
     assert not {"rich", "requests"} & set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))
+
+
+def test_the_collector_runs_less_often_until_the_client_is_made(run_cli, emulator):
+    """collector.py: a process started by entry.main collects 70 times less often while it starts;
+    making the client restores Python's setting (what start-up made is frozen first). In-process
+    runs, as in these tests, are left as they are."""
+    import gc
+
+    from lowrouter_cli import collector
+
+    usual, frozen = gc.get_threshold(), gc.get_freeze_count()
+    assert run_cli("models").returncode == 0 and run_cli("chat", "hi").returncode == 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (usual, frozen)
+    probe = ("import gc, sys\nsys.argv = ['lowrouter', *sys.argv[1:]]\nfrom lowrouter_cli.entry import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\nsys.stderr.write(f'\\nTHRESHOLD {gc.get_threshold()[0]}')\n")
+    environ = process_environ(emulator.base_url)
+    for argv, threshold in ((["models"], collector.QUIET_THRESHOLD), (["chat", "--no-log", "hi"], usual[0])):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=ROOT, env=environ, capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=60)
+        assert done.returncode == 0 and done.stderr.decode().endswith(f"THRESHOLD {threshold}"), (argv, done.stderr)

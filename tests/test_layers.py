@@ -27,7 +27,7 @@ LAYERS = {
     "render": {"render", "render.*"},
     "wire": {"transport", "byte_stream", "http_adapter", "http_failures", "retry", "sse", "urls", "decoding",
              "deadline", "jsontext"},
-    "base": {"", "errors", "context", "paths"},
+    "base": {"", "errors", "context", "paths", "collector"},
 }
 HTTP_MODULES = {"transport", "byte_stream", "http_adapter", "http_failures", "urls"}  # requests' importers
 MAY_IMPORT = {  # besides its own layer (jobs excepted: no job imports another)
