@@ -264,3 +264,14 @@ def test_events_complete_inside_a_chunk_the_connection_cut_are_shown_before_exit
         out = run_cli(tmp_path, gateway.base_url, "stream", "hi")
     assert (out.code, out.stdout) == (8, "Whole Partial\n")
     assert out.stderr == "lowrouter: error: answer truncated: the connection was lost mid-answer (generation gen-1)\n"
+
+
+def test_the_body_ends_at_the_last_chunk_whatever_follows_it_and_a_content_length_beside_it_counts_for_nothing(tmp_path):
+    body = sse_chunk("Hel") + sse_chunk("lo")
+    after_last = b"0\r\n\r\n" + sse_chunk(" smuggled") + sse_chunk(None, "stop")  # not the body: never shown
+    both = head("200 OK", "Content-Type: text/event-stream", "Transfer-Encoding: chunked", "Content-Length: 10")
+    with HostileGateway(lambda exchange: exchange.send(both + framed(body, "%x", 9) + after_last)) as gateway:
+        out = run_cli(tmp_path, gateway.base_url, "stream", "hi")
+    assert (out.code, out.stdout) == (8, "Hello\n")
+    assert out.stderr == ("lowrouter: error: answer truncated: the stream ended before the answer was finished "
+                          "(generation gen-1)\n")
