@@ -3,14 +3,9 @@ interactive bash on a pseudo-terminal: model ids with ':', --model=ID, no file n
 of our own, config keys after `config get`, `last` after `generation`."""
 
 import os
-import pty
-import select
-import subprocess
-import time
-
-import pyte
 
 from conftest import ROOT
+from shell_on_pty import ShellOnPty
 
 SCRIPT = ROOT / "completions/lowrouter.bash"
 
@@ -18,32 +13,13 @@ SCRIPT = ROOT / "completions/lowrouter.bash"
 def typed_in_bash(text, *, env, cwd, rows=24):
     """Type `text` (with TABs) at a bash prompt, then turn the line into a comment and press
     Enter, so nothing runs; returns the screen afterwards."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(["bash", "--norc", "--noprofile", "-i"], stdin=slave, stdout=slave, stderr=slave,
-                               env=env, cwd=cwd, start_new_session=True)
-    os.close(slave)
-    output = b""
-
-    def read_until(marker, start=0, timeout=20):
-        nonlocal output
-        deadline = time.monotonic() + timeout
-        while marker not in output[start:] and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.2)[0]:
-                output += os.read(master, 65536)
-        assert marker in output[start:], output
-
-    os.write(master, f"bind 'set enable-bracketed-paste off'; PS1='>>> '; source '{SCRIPT}'; echo READY\n".encode())
-    read_until(b"READY\r\n>>> ")
-    os.write(master, text.encode())
-    os.write(master, b"\x01#\r")  # to the line's start, make it a comment, Enter: nothing runs
-    read_until(b"\r\n>>> ", start=output.index(b"READY\r\n>>> ") + 10)
-    os.write(master, b"exit\r")
-    process.wait(10)
-    os.close(master)
-    screen = pyte.Screen(200, rows)
-    screen.set_mode(pyte.modes.LNM)
-    pyte.Stream(screen).feed(output.decode("utf-8", "replace"))
-    return [line.rstrip() for line in screen.display if line.strip()]
+    shell = ShellOnPty(["bash", "--norc", "--noprofile", "-i"], env=env, cwd=cwd, rows=rows)
+    shell.type(f"bind 'set enable-bracketed-paste off'; PS1='>>> '; source '{SCRIPT}'; echo READY\n")
+    shell.read_until(b"READY\r\n>>> ")
+    shell.type(text)
+    shell.type("\x01#\r")  # to the line's start, make it a comment, Enter: nothing runs
+    shell.read_until(b"\r\n>>> ", start=shell.output.index(b"READY\r\n>>> ") + 10, timeout=20)
+    return shell.close()
 
 
 def test_completion_in_plain_bash(run_cli, emulator, lowrouter_on_path, tmp_path):

@@ -1,22 +1,16 @@
-"""zsh and fish completion: zsh typed into a real interactive zsh (no rc files) on a pseudo-terminal: subcommands
-of a command group with their descriptions, options, and model ids from the cache through
+"""zsh and fish completion: zsh typed into a real interactive zsh (no rc files) on a
+pseudo-terminal: subcommands of a command group with their descriptions, options, and model ids from the cache through
 `lowrouter __complete-models` (which only works if the function leaves $path, zsh's $PATH, alone)."""
 
-import fcntl
 import os
-import pty
 import re
-import select
 import shutil
 import subprocess
-import time
 
-import pyte
 import pytest
-import struct
-import termios
 
 from conftest import ROOT
+from shell_on_pty import ShellOnPty
 
 pytestmark = pytest.mark.skipif(not shutil.which("zsh"), reason="zsh is not installed")
 
@@ -24,33 +18,14 @@ pytestmark = pytest.mark.skipif(not shutil.which("zsh"), reason="zsh is not inst
 def tab_in_zsh(text, *, env, cwd, until):
     """Type `text` (with a TAB) at a zsh prompt with compinit and our completion loaded; returns
     the screen's lines once `until` shows."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
-    process = subprocess.Popen(["zsh", "-f", "-i"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
-                               start_new_session=True)
-    os.close(slave)
-    output = b""
-
-    def read_until(marker, start=0, timeout=10):
-        nonlocal output
-        deadline = time.monotonic() + timeout
-        while marker not in output[start:] and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.2)[0]:
-                output += os.read(master, 65536)
-        assert marker in output[start:], output
-        return output[start:]
-
-    os.write(master, f"PS1='>>> '; fpath=('{ROOT / 'completions'}' $fpath); autoload -Uz compinit; "
-                     "compinit -u -D; unsetopt zle_bracketed_paste; print READY\n".encode())
-    read_until(b"READY\r\n")
-    os.write(master, text.encode())
-    read_until(until.encode(), len(output))
-    os.write(master, b"\x15exit\r")  # Ctrl-U clears the line: nothing runs
-    process.wait(10)
-    os.close(master)
-    screen = pyte.Screen(160, 24)
-    pyte.Stream(screen).feed(output.decode("utf-8", "replace"))
-    return [line.rstrip() for line in screen.display if line.strip()]
+    shell = ShellOnPty(["zsh", "-f", "-i"], env=env, cwd=cwd, columns=160)
+    shell.type(f"PS1='>>> '; fpath=('{ROOT / 'completions'}' $fpath); autoload -Uz compinit; "
+               "compinit -u -D; unsetopt zle_bracketed_paste; print READY\n")
+    shell.read_until(b"READY\r\n")
+    start = len(shell.output)
+    shell.type(text)
+    shell.read_until(until.encode(), start)
+    return shell.close("\x15exit\r")  # Ctrl-U clears the line: nothing runs
 
 
 @pytest.fixture
