@@ -112,7 +112,9 @@ def test_every_prompt_command_ends_in_one_history_line_and_a_footer(tmp_path, em
     assert run(env, ["--color", "never", command, "hi"]) == ExitCode.OK
     [entry] = history(tmp_path)
     assert entry["outcome"] == "ok" and entry["completion_tokens"] > 0
-    footer = " ".join(env.stderr.getvalue().split())
+    # On a slow (loaded) machine the spinner draws first and erases itself with "\r": a terminal
+    # shows what follows the last one.
+    footer = " ".join(env.stderr.getvalue().split("\r")[-1].split())
     assert footer.startswith("openai/gpt-4o-mini · ") and footer.endswith(
         f"{entry['generation_id']} · cid {entry['conversation_id']}")
 
