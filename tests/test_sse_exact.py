@@ -237,3 +237,8 @@ def test_the_line_path_keeps_a_long_data_line_whole_and_replaces_bad_utf8():
 def test_one_byte_after_the_plain_events_starts_the_next_line():
     assert both(b"data: a\n\nd", b"ata: b\n\n") == [Event("a"), Event("b")]
     assert both(b"data: a\n\n:", b"\ndata: b\n\n") == [Event("a"), Event("b")]
+
+
+def test_what_follows_the_plain_events_is_read_from_its_first_byte():
+    # The last event's data ends in "id": read again as a line, it would set an empty last id.
+    assert both(b"data: xid\n\nd", b"ata: b\n\n") == [Event("xid"), Event("b")]
