@@ -175,3 +175,22 @@ def test_blocks_finished_in_one_frame_are_printed_in_one_write_and_one_parser_is
         view.write(f"\n\nParagraph {n}.")
     view.finish()
     assert len(made) <= 3  # the block parser, the render parser, and rich's one for the template
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_tokens_held_when_a_long_block_ends_are_drawn_before_its_whole_render(rows):
+    """The whole render of a long table takes a while: what came since the last frame is drawn
+    first. A short answer gets no extra frame (its whole render is quick)."""
+    clock, file = Clock(), Terminal()
+    view, woken = live(clock, file)
+    table = "| id | name |\n|---|---|\n" + "".join(f"| {i} | row-{i} |\n" for i in range(rows))
+    view.write(table)  # drawn at once: the first frame is due
+    clock.now += 0.010
+    view.write("| last | row-last |\n")  # held: the next frame is not due yet
+    assert view.refreshes == 1 and "row-last" not in file.getvalue()
+    view.finish()
+    assert view.refreshes == (2 if rows + 3 > HEIGHT else 1)
+    shown = file.getvalue()
+    if rows + 3 > HEIGHT:  # drawn in a tail frame before the table is printed whole
+        assert shown.index("row-last") < shown.index("row-0 ", shown.index("row-last"))
+    assert screen_after(shown) == whole(table + "| last | row-last |\n")

@@ -128,6 +128,10 @@ class LiveMarkdown:
             self._finished = True
             if self._timer is not None:
                 self._timer.stop()
+            if self._pieces and self._show_tail and self._long_tail():
+                # Rendering a long block whole takes a while (a 300-row table: ~100 ms): the
+                # tokens that came since the last frame are drawn first, not after it.
+                self._refresh()
             self._take_pieces()
             cut = self._cut(everything=True)
             above = self._render_block(cut) if cut is not None else None
@@ -140,6 +144,10 @@ class LiveMarkdown:
                     self._commit(cut)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _long_tail(self) -> bool:
+        lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pieces)
+        return lines > self._console.size.height
 
     def _schedule(self, delay: float) -> None:
         if self._wake_in is not None:
