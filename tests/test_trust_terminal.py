@@ -14,9 +14,9 @@ from conftest import TEST_KEY, cli_environ, run_in_process
 from hostile_gateway import FORBIDDEN, PAYLOAD, SHOWN, HostileGateway
 from terminal_screen import on_pty as run_on_pty
 
-# The only escape sequences lowrouter itself writes: SGR styles, erase line, cursor up, and
-# hiding/showing the cursor (rich's Live and the spinner).
-OURS = re.compile(r"\x1b\[[0-9;]*m|\x1b\[[0-9]*[AK]|\x1b\[\?25[lh]|\x1b\[2K")
+# The only escape sequences lowrouter itself writes: SGR styles, erase line, cursor up, erase
+# below (the live view: never "2J", which clears the screen), and hiding/showing the cursor.
+OURS = re.compile(r"\x1b\[[0-9;]*m|\x1b\[[0-9]*[AK]|\x1b\[J|\x1b\[\?25[lh]|\x1b\[2K")
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 Redrawing Markdown(whole_text) on every token is quadratic. Instead the text is cut at the
 boundaries of finished top-level blocks (paragraphs, headings, fenced code once closed, and bullet
 list items): the blocks finished since the last frame are rendered once and printed into the
-scrollback in one write, and only the unfinished tail is redrawn, and only as much of it as fits
-on the screen (live_view.visible_source). The printed blocks are joined the way rich joins them
-inside one Markdown, so the final output equals rendering the whole answer once.
+scrollback in one write, and only the unfinished tail is redrawn: as plain rows, without rich
+(live_tail.py), only as many as fit on the screen, and on screen only from the first row that
+changed (live_view.LiveArea). The printed blocks are joined the way rich joins them inside one
+Markdown, so the final output equals rendering the whole answer once.
 
 Frames fall due `1/fps` seconds after the previous one ended (so a slow frame never makes the next
 one come sooner); a token that arrives before that is drawn by a timer when the frame falls due.
@@ -19,20 +20,12 @@ import copy
 import threading
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from lowrouter_cli.render.live_view import (
-    Frame,
-    FrameTimer,
-    closes_fence,
-    fence_opener,
-    last_lines,
-    signals_held,
-    visible_source,
-)
+from lowrouter_cli.render.live_tail import TailRows
+from lowrouter_cli.render.live_view import FrameTimer, LiveArea, closes_fence, fence_opener, signals_held
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.markdown import Markdown
-    from rich.segment import Segment
 
 # How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
 # blank line before it when the block before it asks for one (all but a rule do); a container
@@ -67,7 +60,10 @@ class LiveMarkdown:
         self._console = console
         self._clock = monotonic
         self._interval = 1.0 / fps
-        self._show_tail = show_tail
+        # Escape codes go to a terminal only: elsewhere finished blocks are printed, no live area.
+        self._show_tail = show_tail and console.is_terminal
+        self._rows = TailRows(styled=console.color_system is not None, colour=not console.no_color)
+        self._area = LiveArea()
         # Block structure is all the cutting needs: skip the (costly) inline parse.
         self._blocks_parser = MarkdownIt("commonmark").enable("table").disable("inline")
         self._parser = MarkdownIt().enable("strikethrough").enable("table")  # rich Markdown's own
@@ -82,7 +78,6 @@ class LiveMarkdown:
         self._open: tuple[str, str] | None = None  # ("fence", opener) or ("table", "") left open then
         self._blank_before_next: bool | None = None  # None until something is printed
         self._continues_list = False  # the tail begins with more items of a printed bullet list
-        self._region = 0  # lines of the live area now on screen
         self._due = float("-inf")  # when the next frame may be drawn
         self._finished = False
         self._lock = threading.RLock()  # the frame timer draws from its own thread
@@ -90,7 +85,7 @@ class LiveMarkdown:
         self._timer: FrameTimer | None = None
         self._wake_armed = False
         self.refreshes = 0
-        last_lines(console, self._markdown("*warm* up"), False, 1)  # first render's set-up, off screen
+        console.render_lines(self._markdown("*warm* up"))  # the first render's set-up, off screen
 
     def write(self, text: str) -> None:
         if not text:
@@ -134,12 +129,11 @@ class LiveMarkdown:
                 self._refresh()
             self._take_pieces()
             cut = self._cut(everything=True)
-            above = self._render_block(cut) if cut is not None else None
-            if above is None and not self._region:
+            above = self._render_block(cut) if cut is not None else ""
+            if not above and not self._area.rows:
                 return
             with signals_held():
-                self._console.print(Frame(self._region, above, []), end="", crop=False)
-                self._region = 0
+                self._emit(self._area.redraw([], above))
                 if cut is not None:
                     self._commit(cut)
 
@@ -166,30 +160,36 @@ class LiveMarkdown:
         started = self._clock()
         self._take_pieces()
         cut = self._cut(everything=False)
-        above = self._render_block(cut) if cut is not None else None
-        tail: list[list[Segment]] = []
+        above = self._render_block(cut) if cut is not None else ""
+        rows: list[str] = []
         if self._show_tail:
             source = cut.rest if cut is not None else self._tail
             if source.strip():
                 blank = (cut.blank_before_next and not cut.inside_list) if cut is not None else \
                     (bool(self._blank_before_next) and not self._continues_list)
-                tail = self._tail_lines(source, blank)
-        if above is not None or tail or self._region:
-            with signals_held():  # the block leaves the tail in the write that prints it
-                self._console.print(Frame(self._region, above, tail), end="", crop=False)
-                self._region = len(tail)
-                if cut is not None:
-                    self._commit(cut)
+                rows = self._tail_rows(source, blank)
+        with signals_held():  # the block leaves the tail in the write that prints it
+            update = self._area.redraw(rows, above)
+            if update:
+                self._emit(update)
+            if cut is not None:
+                self._commit(cut)
+        if update:
             self.refreshes += 1
         ended = self._clock()
         # From the end of this frame: a slow frame never makes the next one come sooner.
         self._due = ended + max(self._interval, ended - started)
 
-    def _tail_lines(self, source: str, blank_line_first: bool) -> "list[list[Segment]]":
+    def _tail_rows(self, source: str, blank_line_first: bool) -> list[str]:
         size = self._console.size
-        room = max(1, size.height - 2)  # the cursor's line stays free below the live area
-        return last_lines(self._console, self._markdown(visible_source(source, room, size.width)),
-                          blank_line_first, room)
+        room = max(1 + blank_line_first, size.height - 2)  # the cursor's line stays free below the area
+        rows = self._rows.rows(source, size.width, room - blank_line_first)
+        return [""] + rows if blank_line_first and rows else rows
+
+    def _emit(self, text: str) -> None:
+        file = self._console.file
+        file.write(text)
+        file.flush()
 
     def _markdown(self, source: str) -> "Markdown":
         """A Markdown for `source`, parsed by the one parser this view keeps."""
@@ -210,8 +210,26 @@ class LiveMarkdown:
         lines = self._tail[start:end].split("\n")
         kind, opener = self._open
         if kind == "fence":
-            return not any(fence_opener(line) for line in lines)
-        return all(line.lstrip(" ").startswith("|") for line in lines)
+            continues = not any(fence_opener(line) for line in lines)
+        else:
+            continues = all(line.lstrip(" ").startswith("|") for line in lines)
+        if continues:  # these lines need no second look
+            self._seen = end + 1
+        return continues
+
+    def _still_the_open_block(self) -> str | None:
+        """The block's type if the whole tail is still the code block or table that was open at
+        the last parse (a closing fence may end it), else None."""
+        if self._open is None:
+            return None
+        start = self._tail.rfind("\n", 0, self._seen) + 1
+        lines = self._tail[start:].rstrip("\n").split("\n")
+        kind, opener = self._open
+        if kind == "table":
+            return "table_open" if all(line.lstrip(" ").startswith("|") for line in lines) else None
+        if closes_fence(lines[-1], opener):
+            lines.pop()
+        return None if any(fence_opener(line) for line in lines) else "fence"
 
     def _cut(self, *, everything: bool) -> _Cut | None:
         """The finished blocks at the start of the tail (all of it when `everything`): their
@@ -220,6 +238,10 @@ class LiveMarkdown:
             return None
         if not everything and self._nothing_new_to_cut():
             return None
+        whole = self._still_the_open_block() if everything else None
+        if whole is not None:  # a long table or code block at the end: no second parse of it
+            blank_first = whole in _LEAF_BLOCKS and bool(self._blank_before_next) and not self._continues_list
+            return _Cut(self._tail, blank_first, self._continues_list, "", True, False)
         tokens = self._blocks_parser.parse(self._tail)
         self._seen = len(self._tail)
         blocks = [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
@@ -255,8 +277,9 @@ class LiveMarkdown:
         self._blank_before_next = cut.blank_before_next
         self._continues_list = cut.inside_list
 
-    def _render_block(self, cut: _Cut) -> "list[Segment]":
-        from rich.segment import Segment
+    def _render_block(self, cut: _Cut) -> str:
+        """The finished blocks as rich prints them (escape codes included), ending in a newline."""
+        from rich.segment import Segment, Segments
 
         console = self._console
         segments = list(console.render(self._markdown(cut.source), console.options))
@@ -264,7 +287,9 @@ class LiveMarkdown:
             segments = segments[1:]  # more items of a list already begun: no opening blank line
         elif cut.blank_line_first:
             segments.insert(0, Segment.line())
-        return segments
+        with console.capture() as captured:
+            console.print(Segments(segments), end="", crop=False)
+        return captured.get()
 
 
 def _open_block(last: object, lines: list[str]) -> tuple[str, str] | None:

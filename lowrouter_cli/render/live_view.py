@@ -1,12 +1,10 @@
 """The parts of the live Markdown view that are about the screen, not the Markdown.
 
-- `visible_source`: the last screenful of an unfinished block, as Markdown that renders to what a
-  person sees at the bottom of it (a code block's last lines re-opened as a fence, a table's
-  header with its last rows, a paragraph's end), so a frame costs what the screen shows.
-- `Frame`: one write that erases the live area, prints finished blocks above it and draws the
-  tail again. Every line of the area ends in a newline, so the cursor rests at the start of an
-  empty line: a `^C` echoed by the terminal lands there instead of wrapping a full line and
-  scrolling the screen under the area (which left a duplicate line behind).
+- `LiveArea`: the rows of the live area on screen, and the one write that changes them (from the
+  first row that differs) with finished blocks printed above. Every row of the area ends in a
+  newline, so the cursor rests at the start of an empty line: a `^C` echoed by the terminal lands
+  there instead of wrapping a full line and scrolling the screen under the area (which left a
+  duplicate line behind).
 - `FrameTimer`: one thread that calls back when a frame falls due, so a token that arrives just
   after a redraw is drawn when the interval ends, not when the next token comes.
 - `signals_held`: Ctrl-C and SIGTERM wait while a frame is written and recorded, so no interrupt
@@ -19,15 +17,9 @@ import re
 import signal
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
-if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderResult
-    from rich.segment import Segment
-
-TABLE_ROWS = 16  # rows of an unfinished table drawn live (all of it is printed once it is done)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
 def fence_opener(line: str) -> str | None:
@@ -42,56 +34,34 @@ def closes_fence(line: str, opener: str) -> bool:
                 and not line.strip().lstrip(fence[0]).strip())
 
 
-def visible_source(tail: str, rows: int, width: int) -> str:
-    """Markdown for the bottom `rows` lines of the unfinished block `tail`."""
-    lines = tail.split("\n")
-    if len(lines) > 2 + TABLE_ROWS and lines[0].lstrip().startswith("|") and _DELIMITER_ROW.match(lines[1]):
-        # rich lays a table out from every cell it holds (~0.4 ms a row): its last rows only.
-        return "\n".join(lines[:2] + lines[2:][-max(1, min(rows - 4, TABLE_ROWS)):])
-    if len(lines) <= rows and len(tail) <= rows * width:
-        return tail
-    opener = fence_opener(lines[0])
-    if opener is not None:
-        # Only the last lines, as a code block of their own (plain: the colours come once it's done).
-        return opener + "\n" + "\n".join(lines[1:][-rows:])
-    suffix = "\n".join(lines[-rows:])[-rows * width:]
-    start = suffix.find(" ") + 1 if len(suffix) == rows * width else 0
-    return suffix[start:] if start < len(suffix) else suffix
+class LiveArea:
+    """The rows of the live area now on screen, and the text that turns them into other rows: the
+    cursor goes up to the first row that changes, the screen is erased from there down, and the
+    rows from there on are written (a paragraph growing on its last row rewrites that row only).
+    Every row ends in a newline, so the cursor rests at the start of an empty line below the area.
+    Rows are one screen line each (live_tail cuts them at the edge). The cursor is hidden while
+    there are rows on screen."""
 
+    def __init__(self) -> None:
+        self.rows: list[str] = []
 
-def last_lines(console: "Console", document: object, blank_line_first: bool, room: int) -> "list[list[Segment]]":
-    """`document` rendered, cut to its last `room` lines (with a blank line first if asked)."""
-    lines = console.render_lines(document, console.options.update(height=None), pad=False)
-    if blank_line_first:
-        lines.insert(0, [])
-    return lines[-max(1, room):]
-
-
-class Frame:
-    """Erase the live area (`erase` lines), print `above` (finished blocks, ending in a newline),
-    then draw `tail` (each line followed by a newline). The cursor is hidden while there is a
-    tail on screen."""
-
-    def __init__(self, erase: int, above: "list[Segment] | None", tail: "list[list[Segment]]") -> None:
-        self.erase = erase
-        self.above = above
-        self.tail = tail
-
-    def __rich_console__(self, console: "Console", options: "ConsoleOptions") -> "RenderResult":
-        from rich.control import Control, ControlType
-        from rich.segment import Segment
-
-        if bool(self.erase) != bool(self.tail):
-            yield Control.show_cursor(not self.tail)
-        if self.erase:
-            yield Control((ControlType.CARRIAGE_RETURN,), (ControlType.ERASE_IN_LINE, 2),
-                          *(((ControlType.CURSOR_UP, 1), (ControlType.ERASE_IN_LINE, 2)) * self.erase))
-        if self.above:
-            yield from self.above
-        newline = Segment.line()
-        for line in self.tail:
-            yield from line
-            yield newline
+    def redraw(self, rows: list[str], above: str = "") -> str:
+        """The text that prints `above` (finished blocks, whole lines) and then shows `rows`."""
+        shown = self.rows
+        keep = 0
+        if not above:
+            limit = min(len(shown), len(rows))
+            while keep < limit and shown[keep] == rows[keep]:
+                keep += 1
+            if keep == len(shown) == len(rows):
+                return ""
+        up = len(shown) - keep
+        parts = [("\r\x1b[J" if not up else f"\r\x1b[{up}A\x1b[J") if shown else "", above]
+        if bool(shown) != bool(rows):
+            parts.insert(0, "\x1b[?25l" if rows else "\x1b[?25h")
+        parts.extend(row + "\n" for row in rows[keep:])
+        self.rows = rows
+        return "".join(parts)
 
 
 class FrameTimer:

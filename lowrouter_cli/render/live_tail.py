@@ -1,0 +1,208 @@
+"""The unfinished block of a live answer, drawn as plain rows without rich.
+
+Finished blocks are rendered by rich once (live_markdown.py). The block still arriving is drawn
+up to 15 times a second for as long as it lasts, so a frame must cost what arrived since the last
+one, not a Markdown parse and a rich layout of the block (a 50 kB paragraph at 100 tokens a second
+is a thousand frames). So the tail is drawn the way a person reads it at the bottom of the screen:
+
+- a code block: its lines as they are, cut at the screen's edge (the colours come when it closes);
+- a table: its header, a rule and its last rows, aligned on the rows shown, as rich lays it out;
+- anything else: its source lines wrapped at the screen's edge, with `**bold**`, `*italic*` and
+  `` `code` `` pairs that open and close on one row styled, headings bold and bullets as bullets.
+
+Rows of finished source lines are kept, and a long last line is wrapped on from its last row, so
+each frame formats only the text that arrived. When the block is done, rich renders it whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lowrouter_cli.render.live_view import fence_opener
+
+TAB_SIZE = 4  # rich's Syntax default
+_DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_BULLET = re.compile(r"( *)[-*+] ")
+_HEADING = re.compile(r" {0,3}#{1,6}( +|$)")
+_PAIRS = (  # (pattern, style name) applied to one row, in this order
+    (re.compile(r"`([^`]+)`"), "code"),
+    (re.compile(r"\*\*(\S(?:.*?\S)?)\*\*"), "bold"),
+    (re.compile(r"(?<![*\w])\*(\S(?:.*?\S)?)\*(?![*\w])"), "italic"),
+)
+_SGR = {"bold": ("\x1b[1m", "\x1b[22m"), "italic": ("\x1b[3m", "\x1b[23m"),
+        "code": ("\x1b[1;36m", "\x1b[22;39m"), "code-mono": ("\x1b[1m", "\x1b[22m"), "rule": ("", "")}
+
+
+def cells(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def fitting(text: str, width: int) -> int:
+    """How many characters of `text` fit in `width` columns."""
+    if text.isascii():
+        return min(len(text), width)
+    from rich.cells import get_character_cell_size
+
+    used = 0
+    for index, character in enumerate(text):
+        used += get_character_cell_size(character)
+        if used > width:
+            return index
+    return len(text)
+
+
+def crop(text: str, width: int) -> str:
+    return text if len(text) <= width and text.isascii() else text[:fitting(text, width)]
+
+
+def wrap(text: str, width: int) -> tuple[list[str], str]:
+    """Greedy word wrap: the full rows of `text` and what is left for the last one. Rows before
+    the last never change when more text is appended, so a growing line is wrapped on from its
+    last row."""
+    rows = []
+    while cells(text) > width:
+        end = fitting(text, width)
+        space = text.rfind(" ", 0, end + 1)
+        if space > 0 and text[:space].strip():
+            rows.append(text[:space].rstrip(" "))
+            text = text[space:].lstrip(" ")
+        else:  # a word longer than the row: cut it
+            rows.append(text[:max(1, end)])
+            text = text[max(1, end):]
+    return rows, text
+
+
+class TailRows:
+    """The rows of the unfinished block, kept between frames while the block only grows."""
+
+    def __init__(self, *, styled: bool, colour: bool) -> None:
+        self._styled = styled
+        self._code_style = "code" if colour else "code-mono"
+        self._source = ""
+        self._width = 0
+        self._kind = ""
+        self._rows: list[str] = []  # rows of the finished source lines (code, text)
+        self._table: list[list[str]] = []  # cells of the finished rows (a table)
+        self._done = 0  # how much of the source those cover (up to a newline)
+        self._line_rows: list[str] = []  # full rows of the unfinished last line (text)
+        self._line_rest = 0  # where in the source the last line's last row begins
+
+    def rows(self, source: str, width: int, room: int) -> list[str]:
+        """The last `room` rows of `source` at `width` columns."""
+        kind = _kind(source)
+        if kind != self._kind or width != self._width or not source.startswith(self._source):
+            self._reset(kind, width)
+        self._source = source
+        end = source.rfind("\n") + 1
+        if end > self._done:
+            self._take_lines(source[self._done:end].split("\n")[:-1])
+            self._done = end
+        last = source[self._done:]
+        if kind == "table":
+            return self._table_rows(last, width, room)
+        if kind == "code":
+            opener_only = self._done == 0  # the opening fence is not shown
+            shown = self._rows[-room:] + ([crop(last.expandtabs(TAB_SIZE), width)] if last and not opener_only else [])
+            return shown[-room:]
+        shown = self._rows[-room:] + self._last_line_rows(last, width)
+        while shown and not shown[-1]:  # the blank lines after a paragraph: nothing to see yet
+            shown.pop()
+        return shown[-room:]
+
+    def _reset(self, kind: str, width: int) -> None:
+        self._kind, self._width, self._source = kind, width, ""
+        self._rows, self._table, self._done = [], [], 0
+        self._line_rows, self._line_rest = [], 0
+
+    def _take_lines(self, lines: list[str]) -> None:
+        """Format source lines that are finished (a newline came after them)."""
+        first = self._done == 0
+        if self._kind == "code":
+            self._rows.extend(crop(line.expandtabs(TAB_SIZE), self._width) for line in lines[first:])
+        elif self._kind == "table":
+            self._table.extend(_cells(line) for index, line in enumerate(lines) if not (first and index == 1))
+        else:
+            for line in lines:  # only the first can be a line already partly wrapped
+                text, bold = _line_text(line)
+                full, rest = wrap(text[self._line_rest:], self._width)
+                self._rows.extend(self._line_rows + [self._style(row, bold) for row in full + [rest]])
+                self._line_rows, self._line_rest = [], 0
+
+    def _last_line_rows(self, last: str, width: int) -> list[str]:
+        """The unfinished last line, wrapped on from the start of its last row."""
+        if not last:
+            return []
+        text, bold = _line_text(last)
+        full, rest = wrap(text[self._line_rest:], width)
+        if full:
+            self._line_rows.extend(self._style(row, bold) for row in full)
+            self._line_rest = len(text) - len(rest)
+        return self._line_rows + [self._style(rest, bold)]
+
+    def _table_rows(self, last: str, width: int, room: int) -> list[str]:
+        if not self._table:
+            return [crop(last, width)]
+        shown = max(1, room - 3)  # below a blank edge, the header and the rule
+        header, body = self._table[0], self._table[max(1, len(self._table) - shown):]
+        if last.strip():
+            body = body[1 - shown:] + [_cells(last)] if shown > 1 else [_cells(last)]
+        columns = len(header)
+        body = [(row + [""] * columns)[:columns] for row in body]
+        widths = [max(cells(row[i]) for row in [header] + body) for i in range(columns)]
+
+        def line(row: list[str]) -> str:
+            return crop(" " + "  ".join(cell + " " * (w - cells(cell)) for cell, w in zip(row, widths)) + " ", width)
+
+        rule = crop(" " + "─" * (sum(widths) + 2 * (columns - 1)) + " ", width)
+        return ["", self._paint(line(header), "bold"), rule] + [line(row) for row in body]
+
+    def _style(self, row: str, bold: bool) -> str:
+        if bold:
+            return self._paint(row, "bold")
+        if not self._styled or ("*" not in row and "`" not in row):
+            return row
+        for pattern, style in _PAIRS:
+            name = self._code_style if style == "code" else style
+            row = pattern.sub(lambda match, name=name: self._paint(match.group(1), name), row)
+        return row
+
+    def _paint(self, text: str, style: str) -> str:
+        if not self._styled:
+            return text
+        on, off = _SGR[style]
+        return on + text + off
+
+
+def _kind(source: str) -> str:
+    first, _, rest = source.partition("\n")
+    if fence_opener(first) is not None:
+        return "code"
+    if first.lstrip(" ").startswith("|") and _DELIMITER_ROW.match(rest.partition("\n")[0]) and "\n" in rest:
+        return "table"
+    return "text"
+
+
+def _line_text(line: str) -> tuple[str, bool]:
+    """A source line as shown: a heading without its #s (and bold), a bullet as rich draws it."""
+    line = line.expandtabs(TAB_SIZE)
+    heading = _HEADING.match(line)
+    if heading:
+        return line[heading.end():], True
+    bullet = _BULLET.match(line)
+    if bullet:
+        return bullet.group(1) + " • " + line[bullet.end():], False
+    return line, False
+
+
+def _cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    return [cell.strip() for cell in _CELL_SPLIT.split(line)]
