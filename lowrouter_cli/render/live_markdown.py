@@ -24,7 +24,7 @@ from lowrouter_cli.render.live_tail import TailRows
 from lowrouter_cli.render.live_view import FrameTimer, LiveArea, closes_fence, fence_opener, signals_held
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, ConsoleDimensions
     from rich.markdown import Markdown
 
 # How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
@@ -64,6 +64,8 @@ class LiveMarkdown:
         self._show_tail = show_tail and console.is_terminal
         self._rows = TailRows(styled=console.color_system is not None, colour=not console.no_color)
         self._area = LiveArea()
+        self._size: ConsoleDimensions | None = None
+        self._size_at = 0.0
         # Block structure is all the cutting needs: skip the (costly) inline parse.
         self._blocks_parser = MarkdownIt("commonmark").enable("table").disable("inline")
         self._parser = MarkdownIt().enable("strikethrough").enable("table")  # rich Markdown's own
@@ -164,7 +166,7 @@ class LiveMarkdown:
         rows: list[str] = []
         if self._show_tail:
             source = cut.rest if cut is not None else self._tail
-            if source.strip():
+            if source and not source.isspace():
                 blank = (cut.blank_before_next and not cut.inside_list) if cut is not None else \
                     (bool(self._blank_before_next) and not self._continues_list)
                 rows = self._tail_rows(source, blank)
@@ -181,10 +183,18 @@ class LiveMarkdown:
         self._due = ended + max(self._interval, ended - started)
 
     def _tail_rows(self, source: str, blank_line_first: bool) -> list[str]:
-        size = self._console.size
+        size = self._screen_size()
         room = max(1 + blank_line_first, size.height - 2)  # the cursor's line stays free below the area
         rows = self._rows.rows(source, size.width, room - blank_line_first)
         return [""] + rows if blank_line_first and rows else rows
+
+    def _screen_size(self) -> "ConsoleDimensions":
+        """The console's size, asked again at most every half second (rich asks the terminal and
+        the environment each time: a tenth of a paced frame's cost)."""
+        now = self._clock()
+        if self._size is None or now - self._size_at > 0.5:
+            self._size, self._size_at = self._console.size, now
+        return self._size
 
     def _emit(self, text: str) -> None:
         file = self._console.file
@@ -201,7 +211,7 @@ class LiveMarkdown:
     def _nothing_new_to_cut(self) -> bool:
         """Whether what arrived since the last parse cannot have finished a block: no new line,
         or only lines that continue the open code block or table (most frames of a long one)."""
-        end = self._tail.rfind("\n")
+        end = self._tail.rfind("\n", self._seen)  # only what came since: a long line is not scanned again
         if end < self._seen:
             return True
         if self._open is None:
@@ -234,7 +244,7 @@ class LiveMarkdown:
     def _cut(self, *, everything: bool) -> _Cut | None:
         """The finished blocks at the start of the tail (all of it when `everything`): their
         source, whether a blank line goes before them, whether they continue a printed list."""
-        if not self._tail.strip():
+        if not self._tail or self._tail.isspace():
             return None
         if not everything and self._nothing_new_to_cut():
             return None

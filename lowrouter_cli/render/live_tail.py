@@ -65,15 +65,17 @@ def wrap(text: str, width: int) -> tuple[list[str], str]:
     the last never change when more text is appended, so a growing line is wrapped on from its
     last row."""
     rows = []
-    while cells(text) > width:
+    while True:
         end = fitting(text, width)
+        if end >= len(text):
+            break
         space = text.rfind(" ", 0, end + 1)
         if space > 0 and text[:space].strip():
             rows.append(text[:space].rstrip(" "))
             text = text[space:].lstrip(" ")
         else:  # a word longer than the row: cut it
             rows.append(text[:max(1, end)])
-            text = text[max(1, end):]
+            text = text[max(1, end):].lstrip(" ")
     return rows, text
 
 
@@ -129,7 +131,7 @@ class TailRows:
         else:
             for line in lines:  # only the first can be a line already partly wrapped
                 text, bold = _line_text(line)
-                full, rest = wrap(text[self._line_rest:], self._width)
+                full, rest = wrap(self._unwrapped(text), self._width)
                 self._rows.extend(self._line_rows + [self._style(row, bold) for row in full + [rest]])
                 self._line_rows, self._line_rest = [], 0
 
@@ -138,11 +140,15 @@ class TailRows:
         if not last:
             return []
         text, bold = _line_text(last)
-        full, rest = wrap(text[self._line_rest:], width)
+        full, rest = wrap(self._unwrapped(text), width)
         if full:
             self._line_rows.extend(self._style(row, bold) for row in full)
             self._line_rest = len(text) - len(rest)
         return self._line_rows + [self._style(rest, bold)]
+
+    def _unwrapped(self, text: str) -> str:
+        """What of a line is not in its full rows yet (spaces where a row broke are dropped)."""
+        return text[self._line_rest:].lstrip(" ") if self._line_rest else text
 
     def _table_rows(self, last: str, width: int, room: int) -> list[str]:
         if not self._table:
@@ -189,7 +195,8 @@ def _kind(source: str) -> str:
 
 def _line_text(line: str) -> tuple[str, bool]:
     """A source line as shown: a heading without its #s (and bold), a bullet as rich draws it."""
-    line = line.expandtabs(TAB_SIZE)
+    if "\t" in line:  # (a long line is not copied each frame for nothing)
+        line = line.expandtabs(TAB_SIZE)
     heading = _HEADING.match(line)
     if heading:
         return line[heading.end():], True

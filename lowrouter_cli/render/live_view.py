@@ -108,8 +108,9 @@ class FrameTimer:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (they are handled just after) while a frame is written."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Hold SIGINT and SIGTERM back (they are handled just after) while a frame is written. Python
+    runs signal handlers in the main thread only: another thread (the frame timer) needs nothing."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
