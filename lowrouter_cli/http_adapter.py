@@ -10,6 +10,7 @@ import http.client
 import weakref
 from typing import Any
 
+import lowrouter_cli.requests_import  # noqa: F401  (before requests: see there)
 import requests.adapters
 import urllib3.connection
 import urllib3.connectionpool

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import requests
 
+from lowrouter_cli.requests_import import requests
 from lowrouter_cli.errors import LowRouterError, NetworkError, TruncatedAnswer, UsageError
 
 

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-import requests
 import urllib3.exceptions
 
+from lowrouter_cli.requests_import import requests
 from lowrouter_cli import __version__, deadline
 from lowrouter_cli.byte_stream import ByteStream
 from lowrouter_cli.decoding import STEP, accept_encoding, decoder_for

@@ -13,7 +13,8 @@ from conftest import ROOT, process_environ
 WATCHED = ("typer", "requests", "urllib3", "ssl", "rich", "rich.markdown", "markdown_it", "pygments", "sqlite3",
            "prompt_toolkit", "lowrouter_cli.records", "lowrouter_cli.estimates", "lowrouter_cli.usage",
            "lowrouter_cli.ledger", "lowrouter_cli.commands.ask", "lowrouter_cli.commands.models",
-           "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth", "json")
+           "lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth", "json", "charset_normalizer", "chardet")
+DETECTORS = {"charset_normalizer", "chardet"}  # requests' encoding guess, for the .text lowrouter never reads
 OTHER_COMMANDS = {"lowrouter_cli.commands.logs", "lowrouter_cli.commands.auth"}  # a command line names one
 PROBE = (
     "import sys\n"
@@ -41,12 +42,14 @@ EXPECTED = {
                 "lowrouter_cli.commands.ask", *OTHER_COMMANDS}),
     "generation --list": ({"typer", "sqlite3"}, {"requests", "urllib3", "ssl", "rich", "markdown_it"}),
     "chat hi": ({"typer", "requests", "lowrouter_cli.ledger"},
-                {"rich", "markdown_it", "pygments", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS}),
+                {"rich", "markdown_it", "pygments", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS,
+                 *DETECTORS}),
     # in a pipe, recording nothing: neither the ledger (sqlite3) nor estimates and records
     "chat --no-log hi": ({"typer", "requests", "lowrouter_cli.commands.ask"},
                          {"rich", "sqlite3", "lowrouter_cli.ledger", "lowrouter_cli.records", "lowrouter_cli.estimates",
-                          "lowrouter_cli.usage", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS}),
-    "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit"}),
+                          "lowrouter_cli.usage", "prompt_toolkit", "lowrouter_cli.commands.models", *OTHER_COMMANDS,
+                          *DETECTORS}),
+    "stream hi": ({"typer", "requests"}, {"rich", "markdown_it", "pygments", "prompt_toolkit", *DETECTORS}),
 }
 
 
@@ -66,6 +69,7 @@ def loaded_modules(commands, environ):
     loaded = {}
     for command, process in processes.items():
         _, stderr = process.communicate(timeout=60)
+        assert b"Warning" not in stderr, (command, stderr)  # e.g. requests' on a missing detector
         loaded[command] = set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))
     return loaded
 

@@ -26,10 +26,10 @@ LAYERS = {
                 "ledger", "ledger_*", "usage", "estimates"},
     "render": {"render", "render.*"},
     "wire": {"transport", "byte_stream", "http_adapter", "http_failures", "retry", "sse", "urls", "decoding",
-             "deadline", "jsontext"},
+             "deadline", "jsontext", "requests_import"},
     "base": {"", "errors", "context", "paths", "collector"},
 }
-HTTP_MODULES = {"transport", "byte_stream", "http_adapter", "http_failures", "urls"}  # requests' importers
+HTTP_MODULES = {"transport", "byte_stream", "http_adapter", "http_failures", "urls", "requests_import"}  # requests' importers
 MAY_IMPORT = {  # besides its own layer (jobs excepted: no job imports another)
     "cli": {"commands", "jobs", "support", "records", "render", "wire", "base"},
     "commands": {"jobs", "support", "base"},
@@ -143,6 +143,7 @@ def cli_modules():
 
 def test_only_the_http_modules_import_requests():
     importers = {module_name(p) for p in cli_modules() if any(n.split(".")[0] in ("requests", "urllib3")
+                                                               or n.startswith("lowrouter_cli.requests_import")
                                                                for n in imports_of(p))}
     assert importers == HTTP_MODULES
 

@@ -89,7 +89,9 @@ class TailRows:
         self._width = 0
         self._kind = ""
         self._rows: list[str] = []  # rows of the finished source lines (code, text)
-        self._table: list[list[str]] = []  # cells of the finished rows (a table)
+        self._table: list[tuple[list[str], list[int]]] = []  # cells and widths of finished rows
+        self._table_widths: list[int] = []
+        self._table_lines: dict[int, str] = {}  # finished rows formatted at those widths
         self._done = 0  # how much of the source those cover (up to a newline)
         self._line_rows: list[str] = []  # full rows of the unfinished last line (text)
         self._line_rest = 0  # where in the source the last line's last row begins
@@ -119,6 +121,7 @@ class TailRows:
     def _reset(self, kind: str, width: int) -> None:
         self._kind, self._width, self._source = kind, width, ""
         self._rows, self._table, self._done = [], [], 0
+        self._table_widths, self._table_lines = [], {}
         self._line_rows, self._line_rest = [], 0
 
     def _take_lines(self, lines: list[str]) -> None:
@@ -127,7 +130,9 @@ class TailRows:
         if self._kind == "code":
             self._rows.extend(crop(line.expandtabs(TAB_SIZE), self._width) for line in lines[first:])
         elif self._kind == "table":
-            self._table.extend(_cells(line) for index, line in enumerate(lines) if not (first and index == 1))
+            for index, line in enumerate(lines):
+                if not (first and index == 1):  # the delimiter row
+                    self._table.append(self._table_row(line))
         else:
             for line in lines:  # only the first can be a line already partly wrapped
                 text, bold = _line_text(line)
@@ -151,21 +156,42 @@ class TailRows:
         return text[self._line_rest:].lstrip(" ") if self._line_rest else text
 
     def _table_rows(self, last: str, width: int, room: int) -> list[str]:
-        if not self._table:
-            return [crop(last, width)]
-        shown = max(1, room - 3)  # below a blank edge, the header and the rule
-        header, body = self._table[0], self._table[max(1, len(self._table) - shown):]
+        """A blank edge, the header, a rule and the last rows, aligned on the rows shown (as rich
+        lays out a table, box.SIMPLE); a finished row is formatted again only when widths change."""
+        shown = max(1, room - 3)
+        start = max(1, len(self._table) - shown)
+        body = self._table[start:]
         if last.strip():
-            body = body[1 - shown:] + [_cells(last)] if shown > 1 else [_cells(last)]
-        columns = len(header)
-        body = [(row + [""] * columns)[:columns] for row in body]
-        widths = [max(cells(row[i]) for row in [header] + body) for i in range(columns)]
+            body = (body[1 - shown:] if shown > 1 else []) + [self._table_row(last)]
+        header = self._table[0]
+        widths = [max(column) for column in zip(header[1], *(row[1] for row in body))]
+        if widths != self._table_widths:
+            self._table_widths, self._table_lines = widths, {}
+        lines = self._table_lines
 
-        def line(row: list[str]) -> str:
-            return crop(" " + "  ".join(cell + " " * (w - cells(cell)) for cell, w in zip(row, widths)) + " ", width)
+        def line(row: tuple[list[str], list[int]]) -> str:
+            text = " " + "  ".join(cell + " " * (w - used) for cell, used, w in zip(row[0], row[1], widths)) + " "
+            return crop(text, width)
 
-        rule = crop(" " + "─" * (sum(widths) + 2 * (columns - 1)) + " ", width)
-        return ["", self._paint(line(header), "bold"), rule] + [line(row) for row in body]
+        formatted = []
+        for row in body:
+            key = id(row)  # a finished row is kept in self._table: its id is stable until a reset
+            if row is body[-1] and last.strip():
+                formatted.append(line(row))
+            else:
+                if key not in lines:
+                    lines[key] = line(row)
+                formatted.append(lines[key])
+        rule = (" " + "─" * (sum(widths) + 2 * (len(widths) - 1)) + " ")[:width]  # one column a "─"
+        return ["", self._paint(line(header), "bold"), rule] + formatted
+
+    def _table_row(self, line: str) -> tuple[list[str], list[int]]:
+        """A row's cells (as many as the header has, the first row being the header) and widths."""
+        row = _cells(line)
+        if self._table:
+            columns = len(self._table[0][0])
+            row = (row + [""] * columns)[:columns]
+        return row, [cells(cell) for cell in row]
 
     def _style(self, row: str, bold: bool) -> str:
         if bold:
@@ -185,10 +211,13 @@ class TailRows:
 
 
 def _kind(source: str) -> str:
-    first, _, rest = source.partition("\n")
+    """From the first two lines only (the tail can be 50 kB: nothing here copies it)."""
+    end = source.find("\n")
+    first = source if end < 0 else source[:end]
     if fence_opener(first) is not None:
         return "code"
-    if first.lstrip(" ").startswith("|") and _DELIMITER_ROW.match(rest.partition("\n")[0]) and "\n" in rest:
+    second_end = source.find("\n", end + 1) if end >= 0 else -1
+    if second_end >= 0 and first.lstrip(" ").startswith("|") and _DELIMITER_ROW.match(source[end + 1:second_end]):
         return "table"
     return "text"
 
