@@ -2,11 +2,15 @@
 64 kB: many SSE events at once under load, one when the gateway is slower than we are), undoes the
 chunked framing of all of it in one pass, and hands the body bytes on: the decoder above runs once
 per read, never once per HTTP chunk. `before_wait` runs before every read (the writer flushes
-there), so no byte already read waits on a later one. close() drops the connection at once."""
+there), so no byte already read waits on a later one; when it returns a number of seconds (a live
+view holding tokens until its next frame), the wait for bytes lasts that long at most and it is
+called again: frames fall due on the reading thread, with no timer thread to wake.
+close() drops the connection at once."""
 
 from __future__ import annotations
 
 import functools
+import math
 import select
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -32,7 +36,7 @@ class ByteStream:
     log: Callable[[str], None] | None = field(default=None, repr=False)
     timeout: float = 0.0
     bytes_received: int = 0
-    before_wait: Callable[[], None] | None = field(default=None, repr=False)
+    before_wait: Callable[[], float | None] | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[bytes]:
         decoder = decoder_for(self.headers.get("Content-Encoding"))  # gzip'd streams too, in bounded pieces
@@ -55,9 +59,11 @@ class ByteStream:
         wait for the next bytes), its framing undone: chunked, Content-Length or to the close."""
         read = functools.partial(socket_file.read1, STREAM_READ_SIZE)
         framing = Dechunker() if raw.chunked else Counted(raw.length_remaining)
+        readable_within = _readable_within(raw)
+        data = b""
         while not framing.done:
-            if self.before_wait is not None:
-                self.before_wait()
+            # A full read may have left bytes in the file's buffer, which the socket doesn't show.
+            self._wait(readable_within if len(data) < STREAM_READ_SIZE else None)
             data = self._read(read)
             if not data:
                 framing.at_close()  # raises when the body stopped short
@@ -77,9 +83,9 @@ class ByteStream:
             if raw.chunked and raw.supports_chunked_reads() else \
             functools.partial(raw.read1, STREAM_READ_SIZE, decode_content=False)
         ended: LowRouterError | bool = False
+        readable_within = _readable_within(raw)
         while not ended:
-            if self.before_wait is not None:
-                self.before_wait()
+            self._wait(readable_within)
             data = self._read(read)
             if not data:
                 return
@@ -101,6 +107,15 @@ class ByteStream:
             yield data
         if isinstance(ended, LowRouterError):
             raise ended
+
+    def _wait(self, readable_within: Callable[[float], bool] | None) -> None:
+        """Run before_wait; while it asks to run again within some seconds, wait for bytes that
+        long at most (not at all when bytes may already be buffered: readable_within is None)."""
+        if self.before_wait is None:
+            return
+        again_in = self.before_wait()
+        while again_in is not None and readable_within is not None and not readable_within(again_in):
+            again_in = self.before_wait()
 
     def _read(self, read: Callable[[], bytes]) -> bytes:
         try:
@@ -222,6 +237,24 @@ class Counted:
     def at_close(self) -> None:
         if self._left:
             raise _cut_short()  # fewer bytes than Content-Length said
+
+
+def _readable_within(raw: Any) -> Callable[[float], bool] | None:
+    """seconds -> whether the response's socket has bytes to read within that time (a TLS record
+    already decrypted counts); None when the socket can't be watched."""
+    try:
+        poller = select.poll()
+        poller.register(raw.fileno(), select.POLLIN)
+    except (OSError, ValueError, AttributeError):
+        return None
+    pending = getattr(getattr(getattr(raw, "connection", None), "sock", None), "pending", None)
+
+    def readable_within(seconds: float) -> bool:
+        if pending is not None and pending():
+            return True
+        return bool(poller.poll(math.ceil(max(0.0, seconds) * 1000)))
+
+    return readable_within
 
 
 def _readable_now(raw: Any) -> Callable[[], bool]:

@@ -88,6 +88,25 @@ def test_a_token_held_back_by_the_frame_interval_is_drawn_when_the_interval_ends
     assert view.refreshes == 2
 
 
+def test_a_reader_that_ticks_draws_held_tokens_when_due_and_no_timer_is_armed():
+    clock = Clock()
+    view, woken = live(clock, Terminal())
+    assert view.tick() is None  # nothing held: the reader may block
+    view.write("First")
+    assert view.refreshes == 1
+    clock.now += 0.010
+    view.write(" second")  # held: the reader's tick before its next wait says for how long
+    assert woken == []  # a reader ticks: no timer thread to wake
+    assert view.tick() == pytest.approx(1 / 15 - 0.010)
+    clock.now += 0.020
+    view.write(" third")
+    assert woken == []
+    assert view.tick() == pytest.approx(1 / 15 - 0.030)
+    clock.now += 1 / 15 - 0.030
+    assert view.tick() is None and view.refreshes == 2  # drawn on the reader's thread
+    assert "First second third" in view._console.file.getvalue()
+
+
 def test_frames_are_due_one_interval_after_the_previous_frame_ended():
     clock = Clock()
     slow = Terminal(clock, write_cost=0.5)  # each frame takes 0.5 s to write

@@ -118,6 +118,34 @@ def test_the_writer_flushes_before_each_blocking_read():
     assert flushed.is_set()
 
 
+@pytest.mark.parametrize("ours", [True, False])
+def test_a_writer_holding_tokens_is_asked_again_while_no_bytes_come(ours, monkeypatch):
+    """before_wait returning seconds (a live view's next frame): the read waits that long at most,
+    then asks again; None: a plain blocking read. Through our socket file and urllib3 alone."""
+    if not ours:
+        from lowrouter_cli import byte_stream
+
+        monkeypatch.setattr(byte_stream, "body_file", lambda raw: None)  # as through a SOCKS proxy
+    asked_again = threading.Event()
+    server = RawServer([HEAD + chunk(event(0)), lambda: asked_again.wait(5), chunk(event(1)) + b"0\r\n\r\n"])
+    stream = server.open()
+    calls, received = [], []
+
+    def before_wait():
+        calls.append(len(received))
+        if len(received) == 1 and calls.count(1) == 3:
+            asked_again.set()  # the rest is sent once the held frame was asked about three times
+            server.thread.join(5)
+            return None  # nothing held any more: a plain blocking read
+        return 0.0 if len(received) == 1 else None  # a frame due now: don't wait for bytes
+
+    stream.before_wait = before_wait
+    for block in stream:
+        received.append(block)
+    assert received == [event(0), event(1)]
+    assert calls[:4] == [0, 1, 1, 1]  # asked again (and again) while nothing came, not blocked
+
+
 class FlushedText:
     """A stdout that shows only what was flushed, as a pipe's reader would see it."""
 

@@ -9,7 +9,9 @@ changed (live_view.LiveArea). The printed blocks are joined the way rich joins t
 Markdown, so the final output equals rendering the whole answer once.
 
 Frames fall due `1/fps` seconds after the previous one ended (so a slow frame never makes the next
-one come sooner); a token that arrives before that is drawn by a timer when the frame falls due.
+one come sooner); a token that arrives before that is drawn when the frame falls due: by the
+reading thread, which calls tick() before each wait for bytes and waits no longer than it says
+(byte_stream.py), or, for a writer nobody ticks, by a timer thread.
 A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
 interrupt never loses a block nor prints it twice.
 """
@@ -86,6 +88,7 @@ class LiveMarkdown:
         self._wake_in = wake_in
         self._timer: FrameTimer | None = None
         self._wake_armed = False
+        self._ticked = False  # a reader calls tick(): no timer thread needed
         self.refreshes = 0
         console.render_lines(self._markdown("*warm* up"))  # the first render's set-up, off screen
 
@@ -99,9 +102,22 @@ class LiveMarkdown:
             now = self._clock()
             if now >= self._due:
                 self._refresh()
-            elif not self._wake_armed:
+            elif not self._wake_armed and not self._ticked:
                 self._wake_armed = True
                 self._schedule(self._due - now)
+
+    def tick(self) -> float | None:
+        """The reader's call before it waits for bytes: draw what is held if its frame is due;
+        else the seconds until it is (None: nothing held). The reader waits no longer than that."""
+        with self._lock:
+            self._ticked = True
+            if self._finished or not self._pieces:
+                return None
+            now = self._clock()
+            if now < self._due:
+                return self._due - now
+            self._refresh()
+            return None
 
     def wake(self) -> None:
         """The frame timer's call: draw what arrived since the last frame, if it is time."""

@@ -1,7 +1,9 @@
 """Where a streamed answer's events go: the answer's text as raw text (pipes, --raw) or live
 Markdown (a terminal), the reasoning to stderr (render/reasoning.py), or each chunk as received in
 JSON Lines (--json). rich never stands between a token and a pipe. Pipes are flushed once per
-network read (the stream calls flush() before each blocking read), so no token waits for a later one."""
+network read (the stream calls flush() before each blocking read), so no token waits for a later one.
+flush() returns the seconds within which it wants to be called again though nothing arrives (the
+live view, holding tokens until its next frame), or None."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from lowrouter_cli.render.safe_text import PieceByPiece, json_dumps
 class StreamWriter(Protocol):
     def write(self, event: Any) -> None: ...
 
-    def flush(self) -> None: ...
+    def flush(self) -> float | None: ...
 
     def finish(self) -> None: ...
 
@@ -23,7 +25,7 @@ class StreamWriter(Protocol):
 class TextWriter(Protocol):
     def write(self, text: str) -> None: ...
 
-    def flush(self) -> None: ...
+    def flush(self) -> float | None: ...
 
     def finish(self) -> None: ...
 
@@ -45,8 +47,8 @@ class AnswerView:
         elif kind is Reasoning and self._reasoning is not None:
             self._reasoning.reasoning(event.text)
 
-    def flush(self) -> None:
-        self._text.flush()
+    def flush(self) -> float | None:
+        return self._text.flush()
 
     def finish(self) -> None:
         if self._reasoning is not None:
@@ -126,8 +128,8 @@ class LiveText:
     def write(self, text: str) -> None:
         self._markdown.write(self._safe.feed(text))
 
-    def flush(self) -> None:
-        pass  # the live view draws on its own clock
+    def flush(self) -> float | None:
+        return self._markdown.tick()  # a frame now if one is due; else when to ask again
 
     def finish(self) -> None:
         self._markdown.write(self._safe.end())
