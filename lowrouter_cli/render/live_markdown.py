@@ -28,6 +28,7 @@ from lowrouter_cli.render.live_view import FrameTimer, LiveArea, closes_fence, f
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleDimensions
     from rich.markdown import Markdown
+    from rich.segment import Segment
 
 # How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
 # blank line before it when the block before it asks for one (all but a rule do); a container
@@ -249,11 +250,12 @@ class LiveMarkdown:
         if self._open is None:
             return None
         start = self._tail.rfind("\n", 0, self._seen) + 1
-        lines = self._tail[start:].rstrip("\n").split("\n")
+        rest = self._tail[start:].rstrip("\n")
+        lines = rest.split("\n") if rest else []
         kind, opener = self._open
         if kind == "table":
             return "table_open" if all(line.lstrip(" ").startswith("|") for line in lines) else None
-        if closes_fence(lines[-1], opener):
+        if lines and closes_fence(lines[-1], opener):
             lines.pop()
         return None if any(fence_opener(line) for line in lines) else "fence"
 
@@ -304,17 +306,31 @@ class LiveMarkdown:
         self._continues_list = cut.inside_list
 
     def _render_block(self, cut: _Cut) -> str:
-        """The finished blocks as rich prints them (escape codes included), ending in a newline."""
-        from rich.segment import Segment, Segments
+        """The finished blocks as rich prints them (escape codes included), ending in a newline.
+        A long plain table is laid out here, to the byte as rich would (markdown_table.py)."""
+        from rich.segment import Segment
 
-        console = self._console
-        segments = list(console.render(self._markdown(cut.source), console.options))
+        if cut.source.lstrip(" ").startswith("|"):
+            from lowrouter_cli.render.markdown_table import render_plain_table
+
+            table = render_plain_table(cut.source, lambda source: self._printed(self._rendered(source)))
+            if table is not None:  # a table is a container: rich opens it with its own blank line
+                return "\n" + table if cut.blank_line_first else table
+        segments = self._rendered(cut.source)
         if cut.continues_list and segments and segments[0].text == "\n":
             segments = segments[1:]  # more items of a list already begun: no opening blank line
         elif cut.blank_line_first:
             segments.insert(0, Segment.line())
-        with console.capture() as captured:
-            console.print(Segments(segments), end="", crop=False)
+        return self._printed(segments)
+
+    def _rendered(self, source: str) -> "list[Segment]":
+        return list(self._console.render(self._markdown(source), self._console.options))
+
+    def _printed(self, segments: "list[Segment]") -> str:
+        from rich.segment import Segments
+
+        with self._console.capture() as captured:
+            self._console.print(Segments(segments), end="", crop=False)
         return captured.get()
 
 
