@@ -93,9 +93,9 @@ def test_a_table_shows_its_header_and_last_rows_aligned_on_the_rows_shown():
 
 def test_a_frame_formats_only_what_arrived(monkeypatch):
     wrapped, split = [], []
-    wrap, cells_of = live_tail.wrap, live_tail._cells
+    wrap, cells_of = live_tail.wrap, live_tail.table_cells
     monkeypatch.setattr(live_tail, "wrap", lambda text, width: (wrapped.append(len(text)), wrap(text, width))[1])
-    monkeypatch.setattr(live_tail, "_cells", lambda line: (split.append(line), cells_of(line))[1])
+    monkeypatch.setattr(live_tail, "table_cells", lambda line: (split.append(line), cells_of(line))[1])
     paragraph, rows = TailRows(styled=True, colour=True), None
     words = [f" word{i}" for i in range(3000)]
     for n in range(len(words)):

@@ -187,7 +187,7 @@ class TailRows:
 
     def _table_row(self, line: str) -> tuple[list[str], list[int]]:
         """A row's cells (as many as the header has, the first row being the header) and widths."""
-        row = _cells(line)
+        row = table_cells(line)
         if self._table:
             columns = len(self._table[0][0])
             row = (row + [""] * columns)[:columns]
@@ -235,7 +235,8 @@ def _line_text(line: str) -> tuple[str, bool]:
     return line, False
 
 
-def _cells(line: str) -> list[str]:
+def table_cells(line: str) -> list[str]:
+    """A table row's cells, stripped (a `\\|` stays inside its cell)."""
     line = line.strip()
     if line.startswith("|"):
         line = line[1:]

@@ -13,10 +13,10 @@ cell, a table too wide, a probe that doesn't come back as expected) returns None
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-if TYPE_CHECKING:
-    from rich.console import Console
+from lowrouter_cli.render.live_tail import table_cells
+
 
 MIN_ROWS = 40  # below this rich is quick enough
 _DELIMITER_CELL = re.compile(r":?-+:?")
@@ -31,15 +31,15 @@ def render_plain_table(source: str, render: Callable[[str], str], *, min_rows: i
     if len(lines) < 2 + min_rows or not all(line.lstrip(" ").startswith("|") for line in lines):
         return None
     header, delimiter, body = lines[0], lines[1], lines[2:]
-    columns = len(_cells(header))
-    alignments = [_alignment(cell) for cell in _cells(delimiter)]
+    columns = len(table_cells(header))
+    alignments = [_alignment(cell) for cell in table_cells(delimiter)]
     if len(alignments) != columns or None in alignments:
         return None
-    rows = [(_cells(line) + [""] * columns)[:columns] for line in body]
+    rows = [(table_cells(line) + [""] * columns)[:columns] for line in body]
     if not all(_PLAIN_CELL.fullmatch(cell) and not _INLINE.search(cell) for row in rows for cell in row):
         return None
     widths = [max(len(row[i]) for row in rows) for i in range(columns)]
-    for index, heading in enumerate(_cells(header)):
+    for index, heading in enumerate(table_cells(header)):
         if _PLAIN_CELL.fullmatch(heading) and not _INLINE.search(heading):
             widths[index] = max(widths[index], len(heading))  # the column is as wide as its heading
         elif len(heading) > widths[index]:
@@ -83,12 +83,3 @@ def _alignment(cell: str) -> str | None:
     if cell.startswith(":") and cell.endswith(":") and len(cell) > 1:
         return "center"
     return "right" if cell.endswith(":") else "left"
-
-
-def _cells(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|"):
-        line = line[:-1]
-    return [cell.strip() for cell in line.split("|")]
