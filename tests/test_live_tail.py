@@ -118,3 +118,16 @@ def test_the_live_area_redraws_from_the_first_row_that_changed():
     assert area.redraw(["x"], above="Printed.\n") == "\r\x1b[3A\x1b[JPrinted.\nx\n"
     assert area.redraw([]) == "\x1b[?25h\r\x1b[1A\x1b[J"
     assert area.redraw([], above="More.\n") == "More.\n"  # no area on screen: no escape codes
+
+
+def test_a_short_table_shows_every_row_in_columns_as_wide_as_their_headings():
+    rows = TailRows(styled=False, colour=False).rows("| identifier | n |\n|---|---|\n| 1 | a |\n| 2 | b |\n| 3", 60, 18)
+    assert rows == ["", " identifier  n ", " " + "─" * 13 + " ", " 1           a ", " 2           b ",
+                    " 3             "]
+    indented = TailRows(styled=False, colour=False).rows("  | a | b |\n  |---|---|\n  | 1 | 2 |\n", 60, 18)
+    assert indented == ["", " a  b ", " ──── ", " 1  2 "]  # up to three spaces before a table: still one
+
+
+def test_a_wrapped_line_keeps_its_indentation_on_its_first_row():
+    rows = TailRows(styled=False, colour=False).rows("    indented words that wrap around here", 20, 18)
+    assert rows == ["    indented words", "that wrap around", "here"]

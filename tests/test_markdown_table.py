@@ -80,3 +80,15 @@ def test_short_tables_wide_tables_and_other_blocks_are_left_to_rich():
     assert render_plain_table(table(["id", "x"], ["---"], [["1", "2"]] * 60), render) is None  # not a table
     # a heading with markup wider than its column's cells: how wide it renders is rich's to say
     assert render_plain_table(table(["id", "**a long heading**"], ["---", "---"], [["1", "2"]] * 60), render) is None
+
+
+def test_from_the_shortest_long_table_to_one_character_columns_and_indented_rows():
+    from lowrouter_cli.render.markdown_table import MIN_ROWS
+
+    render = rich_render(Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=100))
+    rows = [["x", f"row {i}"] for i in range(MIN_ROWS)]
+    source = table(["n", "name"], [":-:", "---"], rows)  # a one-column-wide first column
+    assert render_plain_table(source, render) == render(source)
+    assert render_plain_table(table(["n", "name"], [":-:", "---"], rows[1:]), render) is None  # one row short
+    indented = "".join("  " + line + "\n" for line in source.splitlines())
+    assert render_plain_table(indented, render) == render(indented)
