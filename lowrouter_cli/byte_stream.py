@@ -60,10 +60,11 @@ class ByteStream:
         read = functools.partial(socket_file.read1, STREAM_READ_SIZE)
         framing = Dechunker() if raw.chunked else Counted(raw.length_remaining)
         readable_within = _readable_within(raw)
-        data = b""
         while not framing.done:
-            # A full read may have left bytes in the file's buffer, which the socket doesn't show.
-            self._wait(readable_within if len(data) < STREAM_READ_SIZE else None)
+            # Watching the socket is enough: read1 on an empty buffer reads the socket straight into
+            # its result, so once the header's leftovers are read (before any token is held) the
+            # file's buffer stays empty.
+            self._wait(readable_within)
             data = self._read(read)
             if not data:
                 framing.at_close()  # raises when the body stopped short
@@ -110,7 +111,7 @@ class ByteStream:
 
     def _wait(self, readable_within: Callable[[float], bool] | None) -> None:
         """Run before_wait; while it asks to run again within some seconds, wait for bytes that
-        long at most (not at all when bytes may already be buffered: readable_within is None)."""
+        long at most (readable_within is None only for a socket that can't be watched)."""
         if self.before_wait is None:
             return
         again_in = self.before_wait()

@@ -212,3 +212,29 @@ def test_tokens_held_when_a_long_block_ends_are_drawn_before_its_whole_render(ro
     if rows + 3 > HEIGHT:  # drawn in a tail frame before the table is printed whole
         assert shown.index("row-last") < shown.index("row-0 ", shown.index("row-last"))
     assert screen_after(shown) == whole(table + "| last | row-last |\n")
+
+
+@pytest.mark.parametrize("height", [3, 4, 5])
+def test_a_table_on_a_short_terminal_leaves_the_same_scrollback_as_one_render(height):
+    """The live area never outgrows the screen: a row scrolled off could not be erased."""
+    def scrollback(output):
+        screen = pyte.HistoryScreen(WIDTH, height, history=1000)
+        screen.set_mode(pyte.modes.LNM)
+        pyte.Stream(screen).feed(output)
+        lines = ["".join(row[x].data for x in range(WIDTH)).rstrip() for row in screen.history.top]
+        return lines + [line.rstrip() for line in screen.display]
+
+    def short(file):
+        return Console(file=file, width=WIDTH, height=height, force_terminal=True, force_interactive=True,
+                       color_system=None, highlight=False, emoji=False, markup=False)
+
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+    clock, file = Clock(), Terminal()
+    view = LiveMarkdown(short(file), clock, wake_in=lambda delay: None)
+    for character in text:
+        clock.now += 0.1
+        view.write(character)
+    view.finish()
+    once = io.StringIO()
+    short(once).print(make_markdown(text), crop=False)
+    assert scrollback(file.getvalue()) == scrollback(once.getvalue())

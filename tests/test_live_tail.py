@@ -131,3 +131,9 @@ def test_a_short_table_shows_every_row_in_columns_as_wide_as_their_headings():
 def test_a_wrapped_line_keeps_its_indentation_on_its_first_row():
     rows = TailRows(styled=False, colour=False).rows("    indented words that wrap around here", 20, 18)
     assert rows == ["    indented words", "that wrap around", "here"]
+
+
+@pytest.mark.parametrize("room", [1, 2, 3, 4, 5])
+def test_a_table_on_a_tiny_screen_shows_no_more_rows_than_fit(room):
+    rows = TailRows(styled=False, colour=False).rows("| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |", 40, room)
+    assert rows == ["", " a  b ", " ──── ", " 1  2 ", " 3  4 "][-room:]

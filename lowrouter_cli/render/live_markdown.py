@@ -22,7 +22,7 @@ import copy
 import threading
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from lowrouter_cli.render.live_tail import TailRows
+from lowrouter_cli.render.live_tail import TailRows, table_line
 from lowrouter_cli.render.live_view import FrameTimer, LiveArea, closes_fence, fence_opener, signals_held
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ class LiveMarkdown:
         if kind == "fence":
             continues = not any(fence_opener(line) for line in lines)
         else:
-            continues = all(line.lstrip(" ").startswith("|") for line in lines)
+            continues = all(table_line(line) for line in lines)
         if continues:  # these lines need no second look
             self._seen = end + 1
         return continues
@@ -254,7 +254,7 @@ class LiveMarkdown:
         lines = rest.split("\n") if rest else []
         kind, opener = self._open
         if kind == "table":
-            return "table_open" if all(line.lstrip(" ").startswith("|") for line in lines) else None
+            return "table_open" if all(table_line(line) for line in lines) else None
         if lines and closes_fence(lines[-1], opener):
             lines.pop()
         return None if any(fence_opener(line) for line in lines) else "fence"
@@ -310,7 +310,7 @@ class LiveMarkdown:
         A long plain table is laid out here, to the byte as rich would (markdown_table.py)."""
         from rich.segment import Segment
 
-        if cut.source.lstrip(" ").startswith("|"):
+        if table_line(cut.source):
             from lowrouter_cli.render.markdown_table import render_plain_table
 
             table = render_plain_table(cut.source, lambda source: self._printed(self._rendered(source)))

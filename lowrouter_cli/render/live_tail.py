@@ -158,7 +158,7 @@ class TailRows:
     def _table_rows(self, last: str, width: int, room: int) -> list[str]:
         """A blank edge, the header, a rule and the last rows, aligned on the rows shown (as rich
         lays out a table, box.SIMPLE); a finished row is formatted again only when widths change."""
-        shown = max(1, room - 3)
+        shown = room - 3 if room > 4 else room  # body rows (on a tiny screen, rows before the frame)
         start = max(1, len(self._table) - shown)
         body = self._table[start:]
         if last.strip():
@@ -183,7 +183,7 @@ class TailRows:
                     lines[key] = line(row)
                 formatted.append(lines[key])
         rule = (" " + "─" * (sum(widths) + 2 * (len(widths) - 1)) + " ")[:width]  # one column a "─"
-        return ["", self._paint(line(header), "bold"), rule] + formatted
+        return (["", self._paint(line(header), "bold"), rule] + formatted)[-room:]  # a tiny screen: the end
 
     def _table_row(self, line: str) -> tuple[list[str], list[int]]:
         """A row's cells (as many as the header has, the first row being the header) and widths."""
@@ -217,7 +217,7 @@ def _kind(source: str) -> str:
     if fence_opener(first) is not None:
         return "code"
     second_end = source.find("\n", end + 1) if end >= 0 else -1
-    if second_end >= 0 and first.lstrip(" ").startswith("|") and _DELIMITER_ROW.match(source[end + 1:second_end]):
+    if second_end >= 0 and table_line(first) and _DELIMITER_ROW.match(source[end + 1:second_end]):
         return "table"
     return "text"
 
@@ -233,6 +233,12 @@ def _line_text(line: str) -> tuple[str, bool]:
     if bullet:
         return bullet.group(1) + " • " + line[bullet.end():], False
     return line, False
+
+
+def table_line(line: str) -> bool:
+    """Whether `line` can be a table's row: a pipe after at most three spaces (four make code)."""
+    text = line.lstrip(" ")
+    return text.startswith("|") and len(line) - len(text) < 4
 
 
 def table_cells(line: str) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from lowrouter_cli.render.live_tail import table_cells
+from lowrouter_cli.render.live_tail import table_cells, table_line
 
 
 MIN_ROWS = 40  # below this rich is quick enough
@@ -28,7 +28,7 @@ def render_plain_table(source: str, render: Callable[[str], str], *, min_rows: i
     """What `render` (rich's Markdown render of a source, as printed) gives for `source`, or None
     when `source` is not one long plain table."""
     lines = source.strip("\n").split("\n")
-    if len(lines) < 2 + min_rows or not all(line.lstrip(" ").startswith("|") for line in lines):
+    if len(lines) < 2 + min_rows or not all(table_line(line) for line in lines):
         return None
     header, delimiter, body = lines[0], lines[1], lines[2:]
     columns = len(table_cells(header))
@@ -40,10 +40,9 @@ def render_plain_table(source: str, render: Callable[[str], str], *, min_rows: i
         return None
     widths = [max(len(row[i]) for row in rows) for i in range(columns)]
     for index, heading in enumerate(table_cells(header)):
-        if _PLAIN_CELL.fullmatch(heading) and not _INLINE.search(heading):
-            widths[index] = max(widths[index], len(heading))  # the column is as wide as its heading
-        elif len(heading) > widths[index]:
+        if not _PLAIN_CELL.fullmatch(heading) or _INLINE.search(heading):
             return None  # how wide it renders (markup gone, a link's target added) is rich's to say
+        widths[index] = max(widths[index], len(heading))  # the column is as wide as its heading
     if 0 in widths:
         return None
     markers = [chr(0xE000 + i) * width for i, width in enumerate(widths)]  # private-use, one column each
