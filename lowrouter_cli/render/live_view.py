@@ -5,8 +5,9 @@
   newline, so the cursor rests at the start of an empty line: a `^C` echoed by the terminal lands
   there instead of wrapping a full line and scrolling the screen under the area (which left a
   duplicate line behind).
-- `FrameTimer`: one thread that calls back when a frame falls due, so a token that arrives just
-  after a redraw is drawn when the interval ends, not when the next token comes.
+- `FrameTimer`: one thread that calls back when a frame falls due, for a live view whose reader
+  never ticks it (the CLI's stream reader does: frames then fall due on the reading thread), so a
+  token that arrives just after a redraw is drawn when the interval ends, not with the next one.
 - `signals_held`: Ctrl-C and SIGTERM wait while a frame is written and recorded, so no interrupt
   can lose a block or print it twice.
 """
