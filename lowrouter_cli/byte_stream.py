@@ -79,12 +79,12 @@ class ByteStream:
     def _library_blocks(self, raw: Any) -> Iterator[bytes]:
         """Through urllib3 alone (a connection that is not ours: a SOCKS proxy), one block per
         wake-up: a blocking read, then every read the socket can serve at once."""
-        arrived = _readable_now(raw)
+        readable_within = _readable_within(raw)
+        arrived = (lambda: readable_within(0)) if readable_within is not None else (lambda: False)
         read = functools.partial(next, raw.read_chunked(STREAM_READ_SIZE, decode_content=False), b"") \
             if raw.chunked and raw.supports_chunked_reads() else \
             functools.partial(raw.read1, STREAM_READ_SIZE, decode_content=False)
         ended: LowRouterError | bool = False
-        readable_within = _readable_within(raw)
         while not ended:
             self._wait(readable_within)
             data = self._read(read)
@@ -256,16 +256,6 @@ def _readable_within(raw: Any) -> Callable[[float], bool] | None:
         return bool(poller.poll(math.ceil(max(0.0, seconds) * 1000)))
 
     return readable_within
-
-
-def _readable_now(raw: Any) -> Callable[[], bool]:
-    """Whether the response's socket has bytes waiting (a read would not block on the network)."""
-    try:
-        poller = select.poll()
-        poller.register(raw.fileno(), select.POLLIN)
-    except (OSError, ValueError, AttributeError):
-        return lambda: False
-    return lambda: bool(poller.poll(0))
 
 
 _IDENTITY_FEED = decoder_for(None).feed.__func__

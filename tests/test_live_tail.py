@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from lowrouter_cli.render import live_tail
-from lowrouter_cli.render.live_tail import TailRows, cells
+from lowrouter_cli.render.fit import cell_width as cells
+from lowrouter_cli.render.live_tail import TailRows
 from lowrouter_cli.render.live_view import LiveArea
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")

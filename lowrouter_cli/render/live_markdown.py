@@ -234,12 +234,7 @@ class LiveMarkdown:
         if self._open is None:
             return False
         start = self._tail.rfind("\n", 0, self._seen) + 1
-        lines = self._tail[start:end].split("\n")
-        kind, opener = self._open
-        if kind == "fence":
-            continues = not any(fence_opener(line) for line in lines)
-        else:
-            continues = all(table_line(line) for line in lines)
+        continues = self._continue_the_open_block(self._tail[start:end].split("\n"))
         if continues:  # these lines need no second look
             self._seen = end + 1
         return continues
@@ -253,11 +248,17 @@ class LiveMarkdown:
         rest = self._tail[start:].rstrip("\n")
         lines = rest.split("\n") if rest else []
         kind, opener = self._open
-        if kind == "table":
-            return "table_open" if all(table_line(line) for line in lines) else None
-        if lines and closes_fence(lines[-1], opener):
+        if kind == "fence" and lines and closes_fence(lines[-1], opener):
             lines.pop()
-        return None if any(fence_opener(line) for line in lines) else "fence"
+        if not self._continue_the_open_block(lines):
+            return None
+        return "fence" if kind == "fence" else "table_open"
+
+    def _continue_the_open_block(self, lines: list[str]) -> bool:
+        """Whether `lines` are more of the open code block (no fence line among them) or table."""
+        if self._open is not None and self._open[0] == "fence":
+            return not any(fence_opener(line) for line in lines)
+        return all(table_line(line) for line in lines)
 
     def _cut(self, *, everything: bool) -> _Cut | None:
         """The finished blocks at the start of the tail (all of it when `everything`): their

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from lowrouter_cli.render.fit import cell_width
 from lowrouter_cli.render.live_view import fence_opener
 
 TAB_SIZE = 4  # rich's Syntax default
@@ -31,15 +32,7 @@ _PAIRS = (  # (pattern, style name) applied to one row, in this order
     (re.compile(r"(?<![*\w])\*(\S(?:.*?\S)?)\*(?![*\w])"), "italic"),
 )
 _SGR = {"bold": ("\x1b[1m", "\x1b[22m"), "italic": ("\x1b[3m", "\x1b[23m"),
-        "code": ("\x1b[1;36m", "\x1b[22;39m"), "code-mono": ("\x1b[1m", "\x1b[22m"), "rule": ("", "")}
-
-
-def cells(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    from rich.cells import cell_len
-
-    return cell_len(text)
+        "code": ("\x1b[1;36m", "\x1b[22;39m"), "code-mono": ("\x1b[1m", "\x1b[22m")}
 
 
 def fitting(text: str, width: int) -> int:
@@ -159,29 +152,22 @@ class TailRows:
         """A blank edge, the header, a rule and the last rows, aligned on the rows shown (as rich
         lays out a table, box.SIMPLE); a finished row is formatted again only when widths change."""
         shown = room - 3 if room > 4 else room  # body rows (on a tiny screen, rows before the frame)
-        start = max(1, len(self._table) - shown)
-        body = self._table[start:]
-        if last.strip():
-            body = (body[1 - shown:] if shown > 1 else []) + [self._table_row(last)]
+        partial = [self._table_row(last)] if last.strip() else []
+        finished = self._table[max(1, len(self._table) - shown + len(partial)):]
         header = self._table[0]
-        widths = [max(column) for column in zip(header[1], *(row[1] for row in body))]
+        widths = [max(column) for column in zip(header[1], *(row[1] for row in finished + partial))]
         if widths != self._table_widths:
             self._table_widths, self._table_lines = widths, {}
-        lines = self._table_lines
+        lines = self._table_lines  # id of a row kept in self._table (stable until a reset) -> line
 
         def line(row: tuple[list[str], list[int]]) -> str:
             text = " " + "  ".join(cell + " " * (w - used) for cell, used, w in zip(row[0], row[1], widths)) + " "
             return crop(text, width)
 
-        formatted = []
-        for row in body:
-            key = id(row)  # a finished row is kept in self._table: its id is stable until a reset
-            if row is body[-1] and last.strip():
-                formatted.append(line(row))
-            else:
-                if key not in lines:
-                    lines[key] = line(row)
-                formatted.append(lines[key])
+        for row in finished:
+            if id(row) not in lines:
+                lines[id(row)] = line(row)
+        formatted = [lines[id(row)] for row in finished] + [line(row) for row in partial]
         rule = (" " + "─" * (sum(widths) + 2 * (len(widths) - 1)) + " ")[:width]  # one column a "─"
         return (["", self._paint(line(header), "bold"), rule] + formatted)[-room:]  # a tiny screen: the end
 
@@ -191,7 +177,7 @@ class TailRows:
         if self._table:
             columns = len(self._table[0][0])
             row = (row + [""] * columns)[:columns]
-        return row, [cells(cell) for cell in row]
+        return row, [cell_width(cell) for cell in row]
 
     def _style(self, row: str, bold: bool) -> str:
         if bold:
