@@ -47,9 +47,7 @@ def console(file, color=True):
 
 
 def live(clock, file, **kwargs):
-    woken = []
-    view = LiveMarkdown(console(file), clock, wake_in=woken.append, **kwargs)
-    return view, woken
+    return LiveMarkdown(console(file), clock, **kwargs)
 
 
 def screen_after(output: str, rows: int = 600) -> list[str]:
@@ -71,64 +69,36 @@ def whole(text: str) -> list[str]:
     return lines
 
 
-def test_a_token_held_back_by_the_frame_interval_is_drawn_when_the_interval_ends():
+def test_a_token_held_back_by_the_frame_interval_is_drawn_by_the_readers_tick_when_due():
     clock = Clock()
-    view, woken = live(clock, Terminal())
-    view.write("First")
-    assert view.refreshes == 1 and woken == []
-    clock.now += 0.010
-    view.write(" second")  # within the interval: held, and a wake-up asked for when it ends
-    assert view.refreshes == 1 and woken == [pytest.approx(1 / 15 - 0.010)]
-    view.write(" third")
-    assert len(woken) == 1  # one wake-up is enough
-    clock.now += woken[0]
-    view.wake()
-    assert view.refreshes == 2 and "First second third" in view._console.file.getvalue()
-    view.wake()  # nothing new: no frame
-    assert view.refreshes == 2
-
-
-def test_a_reader_that_ticks_draws_held_tokens_when_due_and_no_timer_is_armed():
-    clock = Clock()
-    view, woken = live(clock, Terminal())
+    view = live(clock, Terminal())
     assert view.tick() is None  # nothing held: the reader may block
     view.write("First")
     assert view.refreshes == 1
     clock.now += 0.010
-    view.write(" second")  # held: the reader's tick before its next wait says for how long
-    assert woken == []  # a reader ticks: no timer thread to wake
-    assert view.tick() == pytest.approx(1 / 15 - 0.010)
+    view.write(" second")  # within the interval: held; the reader's tick says for how long
+    assert view.refreshes == 1 and view.tick() == pytest.approx(1 / 15 - 0.010)
     clock.now += 0.020
     view.write(" third")
-    assert woken == []
-    assert view.tick() == pytest.approx(1 / 15 - 0.030)
+    assert view.tick() == pytest.approx(1 / 15 - 0.030)  # early: nothing drawn, the rest to wait
+    assert view.refreshes == 1
     clock.now += 1 / 15 - 0.030
     assert view.tick() is None and view.refreshes == 2  # drawn on the reader's thread
     assert "First second third" in view._console.file.getvalue()
+    assert view.tick() is None and view.refreshes == 2  # nothing new: no frame
 
 
 def test_frames_are_due_one_interval_after_the_previous_frame_ended():
     clock = Clock()
     slow = Terminal(clock, write_cost=0.5)  # each frame takes 0.5 s to write
-    view, woken = live(clock, slow)
+    view = live(clock, slow)
     view.write("a")
     assert view.refreshes == 1 and clock.now == pytest.approx(100.5)
     clock.now += 0.1  # 0.6 s after the first frame began, but only 0.1 s after it ended
     view.write(" b")
-    assert view.refreshes == 1 and woken == [pytest.approx(0.4)]  # due 0.5 s after it ended
+    assert view.refreshes == 1 and view.tick() == pytest.approx(0.4)  # due 0.5 s after it ended
     clock.now += 0.4
-    view.wake()
-    assert view.refreshes == 2
-
-
-def test_a_wake_up_before_the_frame_is_due_waits_again():
-    clock = Clock()
-    view, woken = live(clock, Terminal())
-    view.write("a")
-    clock.now += 0.01
-    view.write(" b")
-    view.wake()  # early (a timer may fire a little early)
-    assert view.refreshes == 1 and len(woken) == 2
+    assert view.tick() is None and view.refreshes == 2
 
 
 @pytest.mark.parametrize("kind", ["code", "table", "paragraph"])
@@ -147,7 +117,7 @@ def test_a_frame_draws_only_the_screenful_of_a_long_tail(kind):
     assert TailRows(styled=False, colour=False).rows(tail, WIDTH, 18) == expected
     clock = Clock()
     file = Terminal()
-    view, _ = live(clock, file)
+    view = live(clock, file)
     view.write(tail)
     frame = file.getvalue()
     assert frame.count("\n") <= HEIGHT - 2  # the live area never outgrows the screen
@@ -160,13 +130,12 @@ def test_the_screen_after_a_live_stream_is_one_render_of_the_whole_answer():
     text = long_markdown(700, seed=5) + "\n\n```\n" + "\n".join(f"x = {i}" for i in range(60)) + "\n```\n"
     clock = Clock()
     file = Terminal()
-    view, woken = live(clock, file)
+    view = live(clock, file)
     for n, token in enumerate(tokenize(text)):
         clock.now += 0.004
         view.write(token)
-        if woken and n % 7 == 0:
-            woken.clear()
-            view.wake()
+        if n % 7 == 0:
+            view.tick()
     view.finish()
     assert view.refreshes > 20  # the tail was drawn and erased many times on the way
     assert screen_after(file.getvalue()) == whole(text)
@@ -185,7 +154,7 @@ def test_blocks_finished_in_one_frame_are_printed_in_one_write_and_one_parser_is
     monkeypatch.setattr(markdown_it.MarkdownIt, "__init__", counting)
     clock = Clock()
     file = Terminal()
-    view, _ = live(clock, file, show_tail=False)
+    view = live(clock, file, show_tail=False)
     view.write("One.\n\nTwo.\n\n# Three\n\n- four\n- five\n\nSix")
     assert file.writes == 1 and "Two." in file.getvalue() and "five" in file.getvalue()
     for n in range(200):
@@ -200,7 +169,7 @@ def test_tokens_held_when_a_long_block_ends_are_drawn_before_its_whole_render(ro
     """The whole render of a long table takes a while: what came since the last frame is drawn
     first. A short answer gets no extra frame (its whole render is quick)."""
     clock, file = Clock(), Terminal()
-    view, woken = live(clock, file)
+    view = live(clock, file)
     table = "| id | name |\n|---|---|\n" + "".join(f"| {i} | row-{i} |\n" for i in range(rows))
     view.write(table)  # drawn at once: the first frame is due
     clock.now += 0.010
@@ -230,7 +199,7 @@ def test_a_table_on_a_short_terminal_leaves_the_same_scrollback_as_one_render(he
 
     text = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
     clock, file = Clock(), Terminal()
-    view = LiveMarkdown(short(file), clock, wake_in=lambda delay: None)
+    view = LiveMarkdown(short(file), clock)
     for character in text:
         clock.now += 0.1
         view.write(character)

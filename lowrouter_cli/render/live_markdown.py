@@ -9,9 +9,9 @@ changed (live_view.LiveArea). The printed blocks are joined the way rich joins t
 Markdown, so the final output equals rendering the whole answer once.
 
 Frames fall due `1/fps` seconds after the previous one ended (so a slow frame never makes the next
-one come sooner); a token that arrives before that is drawn when the frame falls due: by the
+one come sooner); a token that arrives before that is drawn when the frame falls due, by the
 reading thread, which calls tick() before each wait for bytes and waits no longer than it says
-(byte_stream.py), or, for a writer nobody ticks, by a timer thread.
+(byte_stream.py): no timer thread, no lock.
 A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
 interrupt never loses a block nor prints it twice.
 """
@@ -19,11 +19,10 @@ interrupt never loses a block nor prints it twice.
 from __future__ import annotations
 
 import copy
-import threading
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from lowrouter_cli.render.live_tail import TailRows, table_line
-from lowrouter_cli.render.live_view import FrameTimer, LiveArea, closes_fence, fence_opener, signals_held
+from lowrouter_cli.render.live_view import LiveArea, closes_fence, fence_opener, signals_held
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleDimensions
@@ -56,7 +55,6 @@ class LiveMarkdown:
         *,
         fps: float = 15.0,
         show_tail: bool = True,
-        wake_in: Callable[[float], None] | None = None,
     ) -> None:
         from markdown_it import MarkdownIt
 
@@ -85,90 +83,50 @@ class LiveMarkdown:
         self._continues_list = False  # the tail begins with more items of a printed bullet list
         self._due = float("-inf")  # when the next frame may be drawn
         self._finished = False
-        self._lock = threading.RLock()  # the frame timer draws from its own thread
-        self._wake_in = wake_in
-        self._timer: FrameTimer | None = None
-        self._wake_armed = False
-        self._ticked = False  # a reader calls tick(): no timer thread needed
         self.refreshes = 0
         console.render_lines(self._markdown("*warm* up"))  # the first render's set-up, off screen
 
     def write(self, text: str) -> None:
+        """Take `text`; draw a frame if one is due (else tick() draws it when it falls due)."""
         if not text:
             return
-        with self._lock:
-            self._pieces.append(text)
-            if self._finished:
-                return
-            now = self._clock()
-            if now >= self._due:
-                self._refresh()
-            elif not self._wake_armed and not self._ticked:
-                self._wake_armed = True
-                self._schedule(self._due - now)
+        self._pieces.append(text)
+        if not self._finished and self._clock() >= self._due:
+            self._refresh()
 
     def tick(self) -> float | None:
         """The reader's call before it waits for bytes: draw what is held if its frame is due;
         else the seconds until it is (None: nothing held). The reader waits no longer than that."""
-        with self._lock:
-            self._ticked = True
-            if self._finished or not self._pieces:
-                return None
-            now = self._clock()
-            if now < self._due:
-                return self._due - now
-            self._refresh()
+        if self._finished or not self._pieces:
             return None
-
-    def wake(self) -> None:
-        """The frame timer's call: draw what arrived since the last frame, if it is time."""
-        with self._lock:
-            self._wake_armed = False
-            if self._finished or not self._pieces:
-                return
-            now = self._clock()
-            if now < self._due:
-                self._wake_armed = True
-                self._schedule(self._due - now)
-                return
-            try:
-                self._refresh()
-            except (OSError, ValueError):  # the terminal went away: the main thread will see it
-                self._finished = True
+        now = self._clock()
+        if now < self._due:
+            return self._due - now
+        self._refresh()
+        return None
 
     def finish(self) -> None:
         """Print whatever is left (also after an error or Ctrl-C: the partial text stays)."""
-        with self._lock:
-            self._finished = True
-            if self._timer is not None:
-                self._timer.stop()
-            if self._pieces and self._show_tail and self._long_tail():
-                # Rendering a long block whole takes a while (a 300-row table: ~100 ms): the
-                # tokens that came since the last frame are drawn first, not after it.
-                self._refresh()
-            self._take_pieces()
-            cut = self._cut(everything=True)
-            above = self._render_block(cut) if cut is not None else ""
-            if not above and not self._area.rows:
-                return
-            with signals_held():
-                self._emit(self._area.redraw([], above))
-                if cut is not None:
-                    self._commit(cut)
+        self._finished = True
+        if self._pieces and self._show_tail and self._long_tail():
+            # Rendering a long block whole takes a while (a 300-row table: ~100 ms): the tokens
+            # that came since the last frame are drawn first, not after it.
+            self._refresh()
+        self._take_pieces()
+        cut = self._cut(everything=True)
+        above = self._render_block(cut) if cut is not None else ""
+        if not above and not self._area.rows:
+            return
+        with signals_held():
+            self._emit(self._area.redraw([], above))
+            if cut is not None:
+                self._commit(cut)
 
     # -- internals -----------------------------------------------------------------------------
 
     def _long_tail(self) -> bool:
         lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pieces)
         return lines > self._console.size.height
-
-    def _schedule(self, delay: float) -> None:
-        if self._wake_in is not None:
-            self._wake_in(delay)
-            return
-        if self._timer is None:
-            self._timer = FrameTimer(self.wake)
-        self._timer.wake_in(delay)
 
     def _take_pieces(self) -> None:
         if self._pieces:

@@ -5,9 +5,6 @@
   newline, so the cursor rests at the start of an empty line: a `^C` echoed by the terminal lands
   there instead of wrapping a full line and scrolling the screen under the area (which left a
   duplicate line behind).
-- `FrameTimer`: one thread that calls back when a frame falls due, for a live view whose reader
-  never ticks it (the CLI's stream reader does: frames then fall due on the reading thread), so a
-  token that arrives just after a redraw is drawn when the interval ends, not with the next one.
 - `signals_held`: Ctrl-C and SIGTERM wait while a frame is written and recorded, so no interrupt
   can lose a block or print it twice.
 """
@@ -16,9 +13,8 @@ from __future__ import annotations
 
 import re
 import signal
-import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
@@ -65,53 +61,10 @@ class LiveArea:
         return "".join(parts)
 
 
-class FrameTimer:
-    """Calls `callback` once, `delay` seconds after `wake_in(delay)` (the earliest asked wins)."""
-
-    def __init__(self, callback: Callable[[], None]) -> None:
-        self._callback = callback
-        self._condition = threading.Condition()
-        self._due: float | None = None
-        self._stopped = False
-        self._thread: threading.Thread | None = None
-
-    def wake_in(self, delay: float) -> None:
-        import time
-
-        with self._condition:
-            due = time.monotonic() + delay
-            if self._due is None or due < self._due:
-                self._due = due
-                self._condition.notify()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="lowrouter-frames", daemon=True)
-                self._thread.start()
-
-    def stop(self) -> None:
-        with self._condition:
-            self._stopped = True
-            self._condition.notify()
-
-    def _run(self) -> None:
-        import time
-
-        if hasattr(signal, "pthread_sigmask"):  # signals go to the main thread, which handles them
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        while True:
-            with self._condition:
-                while not self._stopped and (self._due is None or self._due > time.monotonic()):
-                    self._condition.wait(None if self._due is None else self._due - time.monotonic())
-                if self._stopped:
-                    return
-                self._due = None
-            self._callback()  # outside the condition: the callback takes the renderer's lock
-
-
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (they are handled just after) while a frame is written. Python
-    runs signal handlers in the main thread only: another thread (the frame timer) needs nothing."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT and SIGTERM back (they are handled just after) while a frame is written."""
+    if not hasattr(signal, "pthread_sigmask"):
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
