@@ -10,7 +10,7 @@ piped wall; bound 150 ms). "Rich once" is measured two ways, both printed: warm 
 this process, rich already imported and its first render done: the render alone) and cold
 (`python -m rich.markdown FILE` on the same terminal, minus `python -c pass`: what rendering it once
 costs a process that starts without rich, as the live view's extra does: the piped run never
-imports rich, so the extra carries rich's imports). The emulator echoes the text as the answer ([[answer:echo]]), one word
+imports rich, so the extra carries rich's imports). The emulator echoes the text as the answer ([[answer:echo bare=1]]: the text alone), one word
 per event; pacing is its chunk_delay (so "1,000 tokens/s" is a little under, sleeps overshoot).
 """
 
@@ -67,7 +67,7 @@ def main() -> None:
             once = rich_render_once(text, 3)
             cold = rich_once_cold(text, env, max(3, args.repeat))
             for rate in args.rates.split(","):
-                prompt = f"{text}\n[[answer:echo]] [[fault:ok chunk_delay={DELAYS[rate]}]]"
+                prompt = f"{text}\n[[answer:echo bare=1]] [[fault:ok chunk_delay={DELAYS[rate]}]]"
                 label = f"{case} ({len(text) // 1000} kB, {len(tokenize(prompt))} tokens), {rate}"
                 rows = alternate({f"{label}, pipe": ([lowrouter, "stream", prompt], None),
                                   f"{label}, terminal": ([lowrouter, "stream", prompt], on_terminal)},

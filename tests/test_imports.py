@@ -97,14 +97,13 @@ def test_help_without_typer_is_what_typer_prints():
     assert {width for _, width in HELP} == {78, 98} and ("generation", 78) in HELP
 
 
-def test_models_on_a_terminal_prints_its_table_without_rich(run_cli, emulator):
-    """A table that fits is laid out by plain_table, escape codes and all, without importing rich."""
+def on_a_terminal(emulator, *args):
+    """What a command shows on a terminal (a pty), and the watched modules it loaded."""
     import os
     import pty
 
-    assert run_cli("models").returncode == 0  # a fresh cache
     master, slave = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-c", PROBE, "models", "--color", "always"], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-c", PROBE, *args], cwd=ROOT,
                                env=process_environ(emulator.base_url, env={"COLUMNS": "100"}),
                                stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE)
     os.close(slave)
@@ -119,8 +118,40 @@ def test_models_on_a_terminal_prints_its_table_without_rich(run_cli, emulator):
         shown += data
     _, stderr = process.communicate(timeout=60)
     os.close(master)
+    return shown, set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))
+
+
+def test_models_on_a_terminal_prints_its_table_without_rich(run_cli, emulator):
+    """A table that fits is laid out by plain_table, escape codes and all, without importing rich."""
+    assert run_cli("models").returncode == 0  # a fresh cache
+    shown, loaded = on_a_terminal(emulator, "models", "--color", "always")
     assert shown.startswith(b"\x1b[1mModel") and b"openai/gpt-4o-mini" in shown
-    assert not {"rich", "requests"} & set(json.loads(stderr.decode().rsplit("MODULES ", 1)[1]))
+    assert not {"rich", "requests"} & loaded
+
+
+def screen_lines(shown: bytes) -> list[str]:
+    import pyte
+
+    screen = pyte.Screen(100, 10)
+    pyte.Stream(screen).feed(shown.decode())
+    return screen.display
+
+
+def test_a_plain_answer_on_a_terminal_is_printed_without_rich(emulator):
+    """Plain paragraphs come out as rich would print them (render/plain_paragraphs.py) with neither
+    rich nor markdown-it loaded, streamed or not; one word of Markdown loads them."""
+    plain = "Plain words, twice over.\n\nA second paragraph (42%) here."
+    printed = (b"Plain words, twice over." + b" " * 76 + b"\r\n\r\nA second paragraph (42%) here."
+               + b" " * 70 + b"\r\n")
+    for command in ("stream", "chat"):
+        shown, loaded = on_a_terminal(emulator, command, f"{plain} [[answer:echo bare=1]]", "--no-log")
+        if command == "stream":  # frames, then the last one: the screen holds what chat prints
+            assert screen_lines(shown) == screen_lines(printed)
+        else:
+            assert shown == printed
+        assert not {"rich", "markdown_it", "pygments"} & loaded, (command, loaded)
+        shown, loaded = on_a_terminal(emulator, command, "Some **bold** here. [[answer:echo bare=1]]", "--no-log")
+        assert b"\x1b[1mbold\x1b[0m" in shown and {"rich", "markdown_it"} <= loaded, (command, shown[-300:])
 
 
 def test_the_collector_runs_less_often_until_the_client_is_made(run_cli, emulator):

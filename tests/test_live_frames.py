@@ -13,6 +13,7 @@ from rich.console import Console
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
 from lowrouter_cli.render.live_markdown import LiveMarkdown
+from lowrouter_cli.render.live_view import Screen
 from lowrouter_cli.render.live_tail import TailRows
 from lowrouter_cli.render.markdown import make_markdown
 
@@ -47,7 +48,7 @@ def console(file, color=True):
 
 
 def live(clock, file, **kwargs):
-    return LiveMarkdown(console(file), clock, **kwargs)
+    return LiveMarkdown(Screen.of(console(file)), clock, **kwargs)
 
 
 def screen_after(output: str, rows: int = 600) -> list[str]:
@@ -84,7 +85,7 @@ def test_a_token_held_back_by_the_frame_interval_is_drawn_by_the_readers_tick_wh
     assert view.refreshes == 1
     clock.now += 1 / 15 - 0.030
     assert view.tick() is None and view.refreshes == 2  # drawn on the reader's thread
-    assert "First second third" in view._console.file.getvalue()
+    assert "First second third" in view._screen.file.getvalue()
     assert view.tick() is None and view.refreshes == 2  # nothing new: no frame
 
 
@@ -199,7 +200,7 @@ def test_a_table_on_a_short_terminal_leaves_the_same_scrollback_as_one_render(he
 
     text = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
     clock, file = Clock(), Terminal()
-    view = LiveMarkdown(short(file), clock)
+    view = LiveMarkdown(Screen.of(short(file)), clock)
     for character in text:
         clock.now += 0.1
         view.write(character)
@@ -207,3 +208,30 @@ def test_a_table_on_a_short_terminal_leaves_the_same_scrollback_as_one_render(he
     once = io.StringIO()
     short(once).print(make_markdown(text), crop=False)
     assert scrollback(file.getvalue()) == scrollback(once.getvalue())
+
+
+def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_ends():
+    """Plain paragraphs are cut and printed without rich and markdown-it; the first character a
+    plain paragraph can't hold starts loading them, while its block is still unfinished."""
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    for token in tokenize("Just plain words here.\n\nAnd more of them, (42%) too.\n"):
+        clock.now += 0.1
+        view.write(token)
+    view.finish()
+    assert view._rich is None and view._loading is None
+    assert screen_after(file.getvalue()) == whole("Just plain words here.\n\nAnd more of them, (42%) too.\n")
+
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    for token in ["Plain first.\n\n", "Then some"]:
+        clock.now += 0.1
+        view.write(token)
+        assert view._loading is None and view._rich is None
+    clock.now += 0.1
+    view.write(" `code`")
+    assert view._loading is not None  # loading, the block unfinished
+    view.write(" and more")
+    view.finish()
+    assert view._rich is not None
+    assert screen_after(file.getvalue()) == whole("Plain first.\n\nThen some `code` and more")

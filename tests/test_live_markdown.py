@@ -5,6 +5,7 @@ from rich.console import Console
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
 from lowrouter_cli.render.live_markdown import LiveMarkdown
+from lowrouter_cli.render.live_view import Screen
 
 SAMPLE = """# Title
 
@@ -50,7 +51,7 @@ def streamed(text, step=0.01):
         now[0] += step
         return now[0]
 
-    live = LiveMarkdown(out, clock, show_tail=False)
+    live = LiveMarkdown(Screen.of(out), clock, show_tail=False)
     for token in tokenize(text):
         live.write(token)
     live.finish()
@@ -68,7 +69,7 @@ def test_long_generated_answer_equals_one_render():
 
 def test_finished_blocks_are_printed_while_streaming():
     out = console()
-    live = LiveMarkdown(out, iter(range(1000)).__next__, show_tail=False)
+    live = LiveMarkdown(Screen.of(out), iter(range(1000)).__next__, show_tail=False)
     live.write("First paragraph.\n\n- a\n- b\n- c")
     live.write("\n")
     items = lambda text: re.findall(r"• \x1b\[0m(\w)", text)  # noqa: E731 - the bullets' letters

@@ -100,8 +100,8 @@ def answer_for(prompt: str, answer_spec: str | None) -> str:
         spec = Fault.parse(answer_spec)
         if spec.name == "long":
             return long_markdown(int(spec.number("words", 1000)), int(spec.number("seed", 7)))
-        if spec.name == "echo":
-            return prompt
+        if spec.name == "echo":  # bare=1: without the directives (the answer is exactly the text)
+            return _DIRECTIVE.sub("", prompt).rstrip() if spec.flag("bare") else prompt
         if spec.name == "unicode":
             return "Grüße aus Zürich — 東京 🌍 and U+2028 here:\u2028done. Ünïcödé ✓"
     digest = hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:12]

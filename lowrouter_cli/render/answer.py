@@ -14,10 +14,17 @@ def print_answer(env: Environment, text: str, *, markdown: bool = True) -> None:
     if env.stdout_isatty and not markdown:
         text = terminal_text(text)
     elif env.stdout_isatty:
-        from lowrouter_cli.render.console import make_console
+        from lowrouter_cli.render.console import live_screen
+        from lowrouter_cli.render.plain_paragraphs import render_plain_paragraphs
+
+        text = terminal_text(text)
+        screen = live_screen(env)
+        plain = render_plain_paragraphs(text, screen.size().width)  # what rich prints, without rich
+        if plain is not None:
+            return write_text(env, plain)
         from lowrouter_cli.render.markdown import make_markdown
 
-        make_console(env).print(make_markdown(terminal_text(text)), crop=False)  # long code lines stay whole
+        screen.console().print(make_markdown(text), crop=False)  # long code lines stay whole
         return
     write_text(env, text if text.endswith("\n") else text + "\n")
 

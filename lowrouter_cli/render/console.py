@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from lowrouter_cli.context import Environment
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from lowrouter_cli.render.live_view import Screen, Size
 
 
 def make_console(env: Environment, *, stderr: bool = False) -> "Console":
@@ -35,6 +37,42 @@ def make_console(env: Environment, *, stderr: bool = False) -> "Console":
         legacy_windows=False,
         _environ=_sane_environ(env),
     )
+
+
+def live_screen(env: Environment) -> "Screen":
+    """stdout as make_console(env) sees it (whether it is a terminal, its colours, its size),
+    without importing rich: the live view makes that Console only when a block needs it."""
+    from lowrouter_cli.render.live_view import Screen
+
+    styled = env.styled(env.stdout_isatty)
+    environ = _sane_environ(env)
+    dumb = environ.get("TERM", "").lower() in ("dumb", "unknown")  # rich: no colour system there
+    return Screen(env.stdout, live=styled, styled=styled and not dumb, colour=not env.no_color,
+                  size=lambda: console_size(environ, is_terminal=styled), console=lambda: make_console(env))
+
+
+def console_size(environ: Mapping[str, str], *, is_terminal: bool) -> "Size":
+    """rich's Console.size for a Console that make_console made (same sources, same order):
+    COLUMNS and LINES, else a dumb terminal's 80×25, else the size of stdin, stdout or stderr."""
+    import os
+
+    from lowrouter_cli.render.live_view import Size
+
+    columns, lines = environ.get("COLUMNS"), environ.get("LINES")
+    width = int(columns) if columns is not None and columns.isdigit() else None
+    height = int(lines) if lines is not None and lines.isdigit() else None
+    if width is not None and height is not None:
+        return Size(width, height)
+    if is_terminal and environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return Size(80, 25)
+    measured = (0, 0)
+    for descriptor in (0, 1, 2):  # rich asks stdin first
+        try:
+            measured = tuple(os.get_terminal_size(descriptor))
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    return Size((measured[0] or 80) if width is None else width, (measured[1] or 25) if height is None else height)
 
 
 def _sane_environ(env: Environment) -> dict[str, str]:

@@ -14,18 +14,25 @@ reading thread, which calls tick() before each wait for bytes and waits no longe
 (byte_stream.py): no timer thread, no lock.
 A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
 interrupt never loses a block nor prints it twice.
+
+rich and markdown-it (about 50 ms to import) are loaded only for an answer that needs them: plain
+paragraphs are cut and printed without them (plain_paragraphs.py). The first character that a
+plain paragraph can't hold starts loading them on a thread, so they are ready by the time the
+block it is in is finished, rather than making that frame late.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Callable, NamedTuple
+import threading
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from lowrouter_cli.render.live_tail import TailRows, table_line
-from lowrouter_cli.render.live_view import LiveArea, closes_fence, fence_opener, signals_held
+from lowrouter_cli.render.live_view import LiveArea, Screen, Size, closes_fence, fence_opener, signals_held
+from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, render_plain_paragraphs
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleDimensions
+    from rich.console import Console
     from rich.markdown import Markdown
     from rich.segment import Segment
 
@@ -47,34 +54,35 @@ class _Cut(NamedTuple):
     inside_list: bool
 
 
+class _Rich(NamedTuple):
+    """What rendering a block with rich takes, loaded once."""
+
+    console: "Console"
+    blocks_parser: Any  # block structure is all the cutting needs: no (costly) inline parse
+    parser: Any  # rich Markdown's own
+    template: "Markdown"
+
+
 class LiveMarkdown:
     def __init__(
         self,
-        console: "Console",
+        screen: Screen,
         monotonic: Callable[[], float],
         *,
         fps: float = 15.0,
         show_tail: bool = True,
     ) -> None:
-        from markdown_it import MarkdownIt
-
-        self._console = console
+        self._screen = screen
         self._clock = monotonic
         self._interval = 1.0 / fps
         # Escape codes go to a terminal only: elsewhere finished blocks are printed, no live area.
-        self._show_tail = show_tail and console.is_terminal
-        self._rows = TailRows(styled=console.color_system is not None, colour=not console.no_color)
+        self._show_tail = show_tail and screen.live
+        self._rows = TailRows(styled=screen.styled, colour=screen.colour)
         self._area = LiveArea()
-        self._size: ConsoleDimensions | None = None
+        self._size: Size | None = None
         self._size_at = 0.0
-        # Block structure is all the cutting needs: skip the (costly) inline parse.
-        self._blocks_parser = MarkdownIt("commonmark").enable("table").disable("inline")
-        self._parser = MarkdownIt().enable("strikethrough").enable("table")  # rich Markdown's own
-        # rich's Markdown loaded (and below, run once) now, while the first token is on its way,
-        # rather than in the first frame.
-        from lowrouter_cli.render.markdown import make_markdown
-
-        self._template = make_markdown("")
+        self._rich: _Rich | None = None
+        self._loading: threading.Thread | None = None
         self._pieces: list[str] = []
         self._tail = ""
         self._seen = 0  # how much of the tail the last block parse saw
@@ -84,7 +92,6 @@ class LiveMarkdown:
         self._due = float("-inf")  # when the next frame may be drawn
         self._finished = False
         self.refreshes = 0
-        console.render_lines(self._markdown("*warm* up"))  # the first render's set-up, off screen
 
     def write(self, text: str) -> None:
         """Take `text`; draw a frame if one is due (else tick() draws it when it falls due)."""
@@ -126,12 +133,42 @@ class LiveMarkdown:
 
     def _long_tail(self) -> bool:
         lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pieces)
-        return lines > self._console.size.height
+        return lines > self._screen_size().height
 
     def _take_pieces(self) -> None:
         if self._pieces:
-            self._tail += "".join(self._pieces).replace("\r\n", "\n").replace("\r", "\n")
+            text = "".join(self._pieces).replace("\r\n", "\n").replace("\r", "\n")
             self._pieces.clear()
+            if self._rich is None and self._loading is None and needs_rich((self._tail[-1:] or "\n") + text):
+                self._loading = threading.Thread(target=self._load_quietly, name="lowrouter-rich", daemon=True)
+                self._loading.start()
+            self._tail += text
+
+    def _rich_parts(self) -> _Rich:
+        """rich and markdown-it, once loaded (waiting for the thread loading them, if any)."""
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+        if self._rich is None:
+            self._load_rich()
+        assert self._rich is not None
+        return self._rich
+
+    def _load_quietly(self) -> None:
+        try:
+            self._load_rich()
+        except BaseException:  # loaded again where it is needed, and raised there
+            pass
+
+    def _load_rich(self) -> None:
+        from markdown_it import MarkdownIt
+
+        from lowrouter_cli.render.markdown import make_markdown
+
+        rich = _Rich(self._screen.console(), MarkdownIt("commonmark").enable("table").disable("inline"),
+                     MarkdownIt().enable("strikethrough").enable("table"), make_markdown(""))
+        rich.console.render_lines(self._markdown("*warm* up", rich))  # the first render's set-up, off screen
+        self._rich = rich
 
     def _refresh(self) -> None:
         started = self._clock()
@@ -163,24 +200,25 @@ class LiveMarkdown:
         rows = self._rows.rows(source, size.width, room - blank_line_first)
         return [""] + rows if blank_line_first and rows else rows
 
-    def _screen_size(self) -> "ConsoleDimensions":
-        """The console's size, asked again at most every half second (rich asks the terminal and
-        the environment each time: a tenth of a paced frame's cost)."""
+    def _screen_size(self) -> Size:
+        """The screen's size, asked again at most every half second (asking the terminal and the
+        environment each time was a tenth of a paced frame's cost)."""
         now = self._clock()
         if self._size is None or now - self._size_at > 0.5:
-            self._size, self._size_at = self._console.size, now
+            self._size, self._size_at = self._screen.size(), now
         return self._size
 
     def _emit(self, text: str) -> None:
-        file = self._console.file
+        file = self._screen.file
         file.write(text)
         file.flush()
 
-    def _markdown(self, source: str) -> "Markdown":
+    def _markdown(self, source: str, rich: _Rich | None = None) -> "Markdown":
         """A Markdown for `source`, parsed by the one parser this view keeps."""
-        document = copy.copy(self._template)
+        rich = rich or self._rich_parts()
+        document = copy.copy(rich.template)
         document.markup = source
-        document.parsed = self._parser.parse(source)
+        document.parsed = rich.parser.parse(source)
         return document
 
     def _nothing_new_to_cut(self) -> bool:
@@ -229,9 +267,10 @@ class LiveMarkdown:
         if whole is not None:  # a long table or code block at the end: no second parse of it
             blank_first = whole in _LEAF_BLOCKS and bool(self._blank_before_next) and not self._continues_list
             return _Cut(self._tail, blank_first, self._continues_list, "", True, False)
-        tokens = self._blocks_parser.parse(self._tail)
         self._seen = len(self._tail)
-        blocks = [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
+        plain = plain_blocks(self._tail)  # paragraphs of plain words: no parser needed
+        tokens = self._rich_parts().blocks_parser.parse(self._tail) if plain is None else []
+        blocks = plain if plain is not None else [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
             return None
         lines = self._tail.split("\n")
@@ -267,6 +306,10 @@ class LiveMarkdown:
     def _render_block(self, cut: _Cut) -> str:
         """The finished blocks as rich prints them (escape codes included), ending in a newline.
         A long plain table is laid out here, to the byte as rich would (markdown_table.py)."""
+        if not cut.continues_list:
+            plain = render_plain_paragraphs(cut.source, self._screen.size().width)  # as rich would, without it
+            if plain is not None:
+                return "\n" + plain if cut.blank_line_first else plain
         from rich.segment import Segment
 
         if table_line(cut.source):
@@ -283,13 +326,15 @@ class LiveMarkdown:
         return self._printed(segments)
 
     def _rendered(self, source: str) -> "list[Segment]":
-        return list(self._console.render(self._markdown(source), self._console.options))
+        console = self._rich_parts().console
+        return list(console.render(self._markdown(source), console.options))
 
     def _printed(self, segments: "list[Segment]") -> str:
         from rich.segment import Segments
 
-        with self._console.capture() as captured:
-            self._console.print(Segments(segments), end="", crop=False)
+        console = self._rich_parts().console
+        with console.capture() as captured:
+            console.print(Segments(segments), end="", crop=False)
         return captured.get()
 
 

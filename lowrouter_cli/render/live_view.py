@@ -7,6 +7,8 @@
   duplicate line behind).
 - `signals_held`: Ctrl-C and SIGTERM wait while a frame is written and recorded, so no interrupt
   can lose a block or print it twice.
+- `Screen`: what the view needs of the terminal, with rich's Console made only once a block needs
+  rich (plain paragraphs never do: render/plain_paragraphs.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from __future__ import annotations
 import re
 import signal
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
@@ -29,6 +34,38 @@ def closes_fence(line: str, opener: str) -> bool:
     fence = fence_opener(line)
     return bool(fence and fence[0] == opener[0] and len(fence) >= len(opener)
                 and not line.strip().lstrip(fence[0]).strip())
+
+
+class Size(NamedTuple):
+    width: int
+    height: int
+
+
+class Screen:
+    """The terminal the live view draws on: its file, whether escape codes go there (`live`),
+    whether styles and colours show, its size (asked each time), and the rich Console that prints
+    there, made on first use."""
+
+    def __init__(self, file: Any, *, live: bool, styled: bool, colour: bool,
+                 size: Callable[[], Size], console: "Callable[[], Console]") -> None:
+        self.file = file
+        self.live = live
+        self.styled = styled
+        self.colour = colour
+        self.size = size
+        self._make_console = console
+        self._console: Console | None = None
+
+    @classmethod
+    def of(cls, console: "Console") -> "Screen":
+        """The screen of a Console already made."""
+        return cls(console.file, live=console.is_terminal, styled=console.color_system is not None,
+                   colour=not console.no_color, size=lambda: Size(*console.size), console=lambda: console)
+
+    def console(self) -> "Console":
+        if self._console is None:
+            self._console = self._make_console()
+        return self._console
 
 
 class LiveArea:

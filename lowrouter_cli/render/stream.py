@@ -119,10 +119,10 @@ class JSONLines:
 
 class LiveText:
     def __init__(self, env: Environment) -> None:
-        from lowrouter_cli.render.console import make_console
+        from lowrouter_cli.render.console import live_screen
         from lowrouter_cli.render.live_markdown import LiveMarkdown
 
-        self._markdown = LiveMarkdown(make_console(env), env.monotonic)
+        self._markdown = LiveMarkdown(live_screen(env), env.monotonic)
         self._safe = PieceByPiece()  # the live renderer only ever sees sanitized text
 
     def write(self, text: str) -> None:
