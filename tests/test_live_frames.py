@@ -8,6 +8,7 @@ import io
 import textwrap
 
 import pyte
+from hypothesis import example, given, settings, strategies as st
 import pytest
 from rich.console import Console
 
@@ -235,3 +236,76 @@ def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_en
     view.finish()
     assert view._rich is not None
     assert screen_after(file.getvalue()) == whole("Plain first.\n\nThen some `code` and more")
+
+
+def streamed_bytes(tokens, gaps, *, shortcut=True, monkeypatch=None, size=(WIDTH, HEIGHT)):
+    clock, file = Clock(), Terminal()
+    screen = console(file)
+    screen.size = size
+    view = LiveMarkdown(Screen.of(screen), clock)
+    if not shortcut:
+        monkeypatch.setattr(view, "_lengthen_last_row", lambda started: False)
+    for token, gap in zip(tokens, gaps):
+        clock.now += gap
+        if token.startswith("RESIZE"):  # the terminal's size changes (asked again within 0.5 s)
+            screen.size = (int(token.split()[1]), int(token.split()[2]))
+            continue
+        view.write(token)
+        if gap > 0.05:
+            view.tick()
+    view.finish()
+    return file.getvalue(), view
+
+
+pieces = st.sampled_from(["word", " and", " x", "  ", "*", "**b**", " `c`", "\n", "\n\n", "- ", "# ", "é", "\t",
+                          " [a](b)", "| a |", "```", " " + "long" * 20, "12345", ".", ",", " alpha beta gamma delta",
+                          " one two three four five six seven eight nine ten", "RESIZE 40 8", "RESIZE 60 20"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(pieces, st.sampled_from([0.0, 0.01, 0.03, 0.07, 0.2])), max_size=200))
+def test_a_frame_that_only_lengthens_the_last_row_writes_the_same_bytes_as_a_full_frame(steps):
+    """live_markdown._lengthen_last_row (most frames of a paragraph) is a shortcut, not another
+    way of drawing: with it and without it the same bytes go to the terminal, frame for frame
+    (wrapping, scrolling the live area, a blank row before it, the screen's size changing)."""
+    tokens, gaps = [token for token, _ in steps], [gap for _, gap in steps]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, monkeypatch=monkeypatch)
+    fast, _ = streamed_bytes(tokens, gaps)
+    assert fast == slow
+
+
+words = st.sampled_from([" word", " and", " x", " alpha beta", " gamma-delta,", " (42%)", " tenletters", "  ", " ",
+                         "\n", "\n\n", " **b**", " `c`", " é", "RESIZE 30 7", "RESIZE 24 9"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(words, st.sampled_from([0.0, 0.01, 0.07, 0.3])), max_size=300),
+       st.tuples(st.integers(min_value=12, max_value=40), st.integers(min_value=3, max_value=9)),
+       st.booleans())
+@example(steps=[(" abcdefghijk", 0.1), ("x", 0.1), (" ", 0.1), (" more", 0.1)], size=(12, 5), after_a_block=False)
+def test_long_lines_wrapped_and_scrolled_by_the_shortcut_are_the_full_frames_bytes(steps, size, after_a_block):
+    """The same, on small screens where a paragraph soon outgrows the live area (which then
+    scrolls), after a printed block (a blank row leads the area) or not."""
+    tokens = (["Before.\n\n", "Next line\n"] if after_a_block else []) + ["Start"] + [token for token, _ in steps]
+    gaps = [0.1] * (len(tokens) - len(steps)) + [gap for _, gap in steps]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, monkeypatch=monkeypatch, size=size)
+    fast, _ = streamed_bytes(tokens, gaps, size=size)
+    assert fast == slow
+
+
+def test_most_frames_of_a_long_paragraph_only_lengthen_its_last_row(monkeypatch):
+    calls = []
+    original = LiveMarkdown._lengthen_last_row
+
+    def counted(self, started):
+        drawn = original(self, started)
+        calls.append(drawn)
+        return drawn
+
+    monkeypatch.setattr(LiveMarkdown, "_lengthen_last_row", counted)
+    text = " ".join(f"word{i % 50} and{i % 7}" for i in range(600))
+    output, view = streamed_bytes(tokenize(text), [0.01] * 2000)
+    assert view.refreshes > 100 and calls.count(True) > view.refreshes / 2
+    assert screen_after(output) == whole(text)

@@ -24,10 +24,11 @@ block it is in is finished, rather than making that frame late.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from lowrouter_cli.render.live_tail import TailRows, table_line
+from lowrouter_cli.render.live_tail import TailRows, table_line, wrap
 from lowrouter_cli.render.live_view import LiveArea, Screen, Size, closes_fence, fence_opener, signals_held
 from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, render_plain_paragraphs
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 # (list, quote, table) gets one from its own last child, wherever it stands.
 _NO_BLANK_AFTER = {"hr"}
 _LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
+# Text that shows on a row as it is (printable ASCII but the `*` and `` ` `` that live_tail styles).
+_AS_IT_IS = re.compile(r"[\x20-\x29\x2b-\x5f\x61-\x7e]*")
 
 
 class _Cut(NamedTuple):
@@ -84,6 +87,10 @@ class LiveMarkdown:
         self._rich: _Rich | None = None
         self._loading: threading.Thread | None = None
         self._pieces: list[str] = []
+        self._drawn = 0  # how many of the pieces are on screen already (drawn on the last row)
+        # (width, height, rows before the tail's) when the last row on screen is a plain line's
+        # unfinished end: what comes next may only lengthen it (and wrap on from it)
+        self._growing: tuple[int, int, bool] | None = None
         self._tail = ""
         self._seen = 0  # how much of the tail the last block parse saw
         self._open: tuple[str, str] | None = None  # ("fence", opener) or ("table", "") left open then
@@ -104,7 +111,7 @@ class LiveMarkdown:
     def tick(self) -> float | None:
         """The reader's call before it waits for bytes: draw what is held if its frame is due;
         else the seconds until it is (None: nothing held). The reader waits no longer than that."""
-        if self._finished or not self._pieces:
+        if self._finished or len(self._pieces) == self._drawn:
             return None
         now = self._clock()
         if now < self._due:
@@ -139,6 +146,7 @@ class LiveMarkdown:
         if self._pieces:
             text = "".join(self._pieces).replace("\r\n", "\n").replace("\r", "\n")
             self._pieces.clear()
+            self._drawn = 0
             if self._rich is None and self._loading is None and needs_rich((self._tail[-1:] or "\n") + text):
                 self._loading = threading.Thread(target=self._load_quietly, name="lowrouter-rich", daemon=True)
                 self._loading.start()
@@ -172,32 +180,65 @@ class LiveMarkdown:
 
     def _refresh(self) -> None:
         started = self._clock()
+        if self._lengthen_last_row(started):
+            return
         self._take_pieces()
         cut = self._cut(everything=False)
         above = self._render_block(cut) if cut is not None else ""
         rows: list[str] = []
+        lead = False  # a blank row before the tail's own
         if self._show_tail:
             source = cut.rest if cut is not None else self._tail
             if source and not source.isspace():
                 blank = (cut.blank_before_next and not cut.inside_list) if cut is not None else \
                     (bool(self._blank_before_next) and not self._continues_list)
                 rows = self._tail_rows(source, blank)
+                lead = blank and bool(rows)
         with signals_held():  # the block leaves the tail in the write that prints it
             update = self._area.redraw(rows, above)
             if update:
                 self._emit(update)
             if cut is not None:
                 self._commit(cut)
+        size = self._size
+        self._growing = (size.width, size.height, lead) \
+            if size is not None and rows and rows[-1] is self._rows.growing else None
         if update:
             self.refreshes += 1
+        self._frame_ends(started)
+
+    def _lengthen_last_row(self, started: float) -> bool:
+        """Draw the commonest frame of a long paragraph, where the text since the last frame goes
+        on the end of the last row (wrapping on from there), without taking it into the tail,
+        cutting blocks or laying out the tail's rows: the same bytes as the full frame, in a
+        fraction of the time. False when that is not the frame to draw."""
+        if self._growing is None:
+            return False
+        width, height, lead = self._growing
+        text = "".join(self._pieces[self._drawn:])
+        size = self._screen_size()
+        if not text or size.width != width or size.height != height or not _AS_IT_IS.fullmatch(text):
+            return False
+        shown = self._area.rows
+        full, rest = wrap(shown[-1] + text, width)
+        if not rest:  # a row ended in spaces: the full frame leaves such a row out
+            return False
+        body = (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
+        with signals_held():
+            self._emit(self._area.redraw(shown[:lead] + body))
+        self._drawn = len(self._pieces)
+        self.refreshes += 1
+        self._frame_ends(started)
+        return True
+
+    def _frame_ends(self, started: float) -> None:
         ended = self._clock()
         # From the end of this frame: a slow frame never makes the next one come sooner.
         self._due = ended + max(self._interval, ended - started)
 
     def _tail_rows(self, source: str, blank_line_first: bool) -> list[str]:
         size = self._screen_size()
-        room = max(1 + blank_line_first, size.height - 2)  # the cursor's line stays free below the area
-        rows = self._rows.rows(source, size.width, room - blank_line_first)
+        rows = self._rows.rows(source, size.width, _room(size.height, blank_line_first) - blank_line_first)
         return [""] + rows if blank_line_first and rows else rows
 
     def _screen_size(self) -> Size:
@@ -336,6 +377,11 @@ class LiveMarkdown:
         with console.capture() as captured:
             console.print(Segments(segments), end="", crop=False)
         return captured.get()
+
+
+def _room(height: int, blank_line_first: bool) -> int:
+    """Rows for the live area: the cursor's line stays free below it."""
+    return max(1 + blank_line_first, height - 2)
 
 
 def _open_block(last: object, lines: list[str]) -> tuple[str, str] | None:

@@ -88,9 +88,13 @@ class TailRows:
         self._done = 0  # how much of the source those cover (up to a newline)
         self._line_rows: list[str] = []  # full rows of the unfinished last line (text)
         self._line_rest = 0  # where in the source the last line's last row begins
+        # The last row rows() gave, when it is the unfinished end of a plain line past its first
+        # row (text as it is, no style): more text on that line, if it fits, only lengthens it.
+        self.growing: str | None = None
 
     def rows(self, source: str, width: int, room: int) -> list[str]:
         """The last `room` rows of `source` at `width` columns."""
+        self.growing = None
         kind = _kind(source)
         if kind != self._kind or width != self._width or not source.startswith(self._source):
             self._reset(kind, width)
@@ -142,7 +146,10 @@ class TailRows:
         if full:
             self._line_rows.extend(self._style(row, bold) for row in full)
             self._line_rest = len(text) - len(rest)
-        return self._line_rows + [self._style(rest, bold)]
+        shown = self._style(rest, bold)
+        if rest and shown is rest and self._line_rest:  # past its first row a line's kind is settled
+            self.growing = rest
+        return self._line_rows + [shown]
 
     def _unwrapped(self, text: str) -> str:
         """What of a line is not in its full rows yet (spaces where a row broke are dropped)."""
