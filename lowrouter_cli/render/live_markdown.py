@@ -13,7 +13,9 @@ one come sooner); a token that arrives before that is drawn when the frame falls
 reading thread, which calls tick() before each wait for bytes and waits no longer than it says
 (byte_stream.py): no timer thread, no lock.
 A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
-interrupt never loses a block nor prints it twice.
+interrupt never loses a block nor prints it twice. Most frames of a long paragraph only put text on
+the end of its last row: those are drawn by a shortcut that writes the same bytes
+(_lengthen_last_row).
 
 rich and markdown-it (about 50 ms to import) are loaded only for an answer that needs them: plain
 paragraphs are cut and printed without them (plain_paragraphs.py). The first character that a
