@@ -81,6 +81,9 @@ def main():
             "lowrouter chat hi (round trip)": ([lowrouter, "chat", "--no-log", "hi"], None),
             "lowrouter chat hi (editable install)": ([str(BIN / "lowrouter"), "chat", "--no-log", "hi"], None),
             "lowrouter chat hi (on a terminal: Markdown)": ([lowrouter, "chat", "--no-log", "hi"], on_terminal),
+            # the emulator's answer to "hi" has bold and a list; this one is a plain sentence (no rich)
+            "lowrouter chat (on a terminal: a plain answer)": ([lowrouter, "chat", "--no-log",
+                                                               "Hello there. [[answer:echo bare=1]]"], on_terminal),
             "lowrouter models (cached)": ([lowrouter, "models"], None),
             "lowrouter models (cached, on a terminal)": ([lowrouter, "models"], on_terminal),
             "lowrouter __complete-models (TAB on -m)": ([lowrouter, "__complete-models"], None),
@@ -111,6 +114,7 @@ def main():
         checks = [("lowrouter --help", "llm --help", 0.08),
                   ("lowrouter chat hi (round trip)", "llm --no-stream hi (round trip)", 0.18),
                   ("lowrouter chat hi (on a terminal: Markdown)", "llm --no-stream hi (on a terminal)", 0.18),
+                  ("lowrouter chat (on a terminal: a plain answer)", "llm --no-stream hi (on a terminal)", 0.18),
                   ("lowrouter models (cached)", "llm models", 0.15),
                   ("lowrouter models (cached, on a terminal)", "llm models (on a terminal)", 0.15)]
     failed = False

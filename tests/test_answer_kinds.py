@@ -261,3 +261,9 @@ def test_the_ledger_keeps_the_reasoning_and_its_tokens(run, tmp_path, command):
     with sqlite3.connect(tmp_path / "data" / "ledger.db") as db:
         row = db.execute("SELECT reasoning, reasoning_tokens, outcome FROM exchanges").fetchone()
     assert row == (REASONING, 5, "ok")
+
+
+def test_echo_says_the_prompt_back_with_its_directives_or_bare_without_them():
+    prompt = "Two words.\n[[answer:echo bare=1]] [[fault:ok chunk_delay=0.01]]"
+    assert answer_for(prompt, "echo") == prompt
+    assert answer_for(prompt, "echo bare=1") == "Two words."
