@@ -220,7 +220,7 @@ def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_en
         clock.now += 0.1
         view.write(token)
     view.finish()
-    assert view._rich is None and view._loading is None
+    assert not view._rich.started
     assert screen_after(file.getvalue()) == whole("Just plain words here.\n\nAnd more of them, (42%) too.\n")
 
     clock, file = Clock(), Terminal()
@@ -228,13 +228,13 @@ def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_en
     for token in ["Plain first.\n\n", "Then some"]:
         clock.now += 0.1
         view.write(token)
-        assert view._loading is None and view._rich is None
+        assert not view._rich.started
     clock.now += 0.1
     view.write(" `code`")
-    assert view._loading is not None  # loading, the block unfinished
+    assert view._rich._thread is not None  # loading, the block unfinished
     view.write(" and more")
     view.finish()
-    assert view._rich is not None
+    assert view._rich._parts is not None
     assert screen_after(file.getvalue()) == whole("Plain first.\n\nThen some `code` and more")
 
 

@@ -19,24 +19,21 @@ the end of its last row: those are drawn by a shortcut that writes the same byte
 
 rich and markdown-it (about 50 ms to import) are loaded only for an answer that needs them: plain
 paragraphs are cut and printed without them (plain_paragraphs.py). The first character that a
-plain paragraph can't hold starts loading them on a thread, so they are ready by the time the
-block it is in is finished, rather than making that frame late.
+plain paragraph can't hold starts loading them on a thread (rich_parts.py), so they are ready by
+the time the block it is in is finished, rather than making that frame late.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-import threading
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from lowrouter_cli.render.live_tail import TailRows, table_line, wrap
 from lowrouter_cli.render.live_view import LiveArea, Screen, Size, closes_fence, fence_opener, signals_held
 from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, render_plain_paragraphs
+from lowrouter_cli.render.rich_parts import RichLoader, markdown
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.markdown import Markdown
     from rich.segment import Segment
 
 # How rich's Markdown spaces top-level blocks: a leaf block (one with no block children) gets a
@@ -59,15 +56,6 @@ class _Cut(NamedTuple):
     inside_list: bool
 
 
-class _Rich(NamedTuple):
-    """What rendering a block with rich takes, loaded once."""
-
-    console: "Console"
-    blocks_parser: Any  # block structure is all the cutting needs: no (costly) inline parse
-    parser: Any  # rich Markdown's own
-    template: "Markdown"
-
-
 class LiveMarkdown:
     def __init__(
         self,
@@ -86,8 +74,7 @@ class LiveMarkdown:
         self._area = LiveArea()
         self._size: Size | None = None
         self._size_at = 0.0
-        self._rich: _Rich | None = None
-        self._loading: threading.Thread | None = None
+        self._rich = RichLoader(screen.console)
         self._pieces: list[str] = []
         self._drawn = 0  # how many of the pieces are on screen already (drawn on the last row)
         # (width, height, rows before the tail's) when the last row on screen is a plain line's
@@ -149,36 +136,9 @@ class LiveMarkdown:
             text = "".join(self._pieces).replace("\r\n", "\n").replace("\r", "\n")
             self._pieces.clear()
             self._drawn = 0
-            if self._rich is None and self._loading is None and needs_rich((self._tail[-1:] or "\n") + text):
-                self._loading = threading.Thread(target=self._load_quietly, name="lowrouter-rich", daemon=True)
-                self._loading.start()
+            if not self._rich.started and needs_rich((self._tail[-1:] or "\n") + text):
+                self._rich.start()
             self._tail += text
-
-    def _rich_parts(self) -> _Rich:
-        """rich and markdown-it, once loaded (waiting for the thread loading them, if any)."""
-        if self._loading is not None:
-            self._loading.join()
-            self._loading = None
-        if self._rich is None:
-            self._load_rich()
-        assert self._rich is not None
-        return self._rich
-
-    def _load_quietly(self) -> None:
-        try:
-            self._load_rich()
-        except BaseException:  # loaded again where it is needed, and raised there
-            pass
-
-    def _load_rich(self) -> None:
-        from markdown_it import MarkdownIt
-
-        from lowrouter_cli.render.markdown import make_markdown
-
-        rich = _Rich(self._screen.console(), MarkdownIt("commonmark").enable("table").disable("inline"),
-                     MarkdownIt().enable("strikethrough").enable("table"), make_markdown(""))
-        rich.console.render_lines(self._markdown("*warm* up", rich))  # the first render's set-up, off screen
-        self._rich = rich
 
     def _refresh(self) -> None:
         started = self._clock()
@@ -256,14 +216,6 @@ class LiveMarkdown:
         file.write(text)
         file.flush()
 
-    def _markdown(self, source: str, rich: _Rich | None = None) -> "Markdown":
-        """A Markdown for `source`, parsed by the one parser this view keeps."""
-        rich = rich or self._rich_parts()
-        document = copy.copy(rich.template)
-        document.markup = source
-        document.parsed = rich.parser.parse(source)
-        return document
-
     def _nothing_new_to_cut(self) -> bool:
         """Whether what arrived since the last parse cannot have finished a block: no new line,
         or only lines that continue the open code block or table (most frames of a long one)."""
@@ -312,7 +264,7 @@ class LiveMarkdown:
             return _Cut(self._tail, blank_first, self._continues_list, "", True, False)
         self._seen = len(self._tail)
         plain = plain_blocks(self._tail)  # paragraphs of plain words: no parser needed
-        tokens = self._rich_parts().blocks_parser.parse(self._tail) if plain is None else []
+        tokens = self._rich.parts().blocks_parser.parse(self._tail) if plain is None else []
         blocks = plain if plain is not None else [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
             return None
@@ -353,6 +305,7 @@ class LiveMarkdown:
             plain = render_plain_paragraphs(cut.source, self._screen.size().width)  # as rich would, without it
             if plain is not None:
                 return "\n" + plain if cut.blank_line_first else plain
+        self._rich.parts()  # rich loaded (by the thread, if it is loading) before any import of it here
         from rich.segment import Segment
 
         if table_line(cut.source):
@@ -369,13 +322,13 @@ class LiveMarkdown:
         return self._printed(segments)
 
     def _rendered(self, source: str) -> "list[Segment]":
-        console = self._rich_parts().console
-        return list(console.render(self._markdown(source), console.options))
+        parts = self._rich.parts()
+        return list(parts.console.render(markdown(parts, source), parts.console.options))
 
     def _printed(self, segments: "list[Segment]") -> str:
+        console = self._rich.parts().console
         from rich.segment import Segments
 
-        console = self._rich_parts().console
         with console.capture() as captured:
             console.print(Segments(segments), end="", crop=False)
         return captured.get()
