@@ -65,13 +65,13 @@ def render_plain_paragraphs(source: str, width: int) -> str | None:
     """What rich prints for `source` as Markdown at `width` columns, when it is plain paragraphs
     (and no word is wider than the screen: rich would cut it); else None."""
     blocks = plain_blocks(source)
-    if not blocks or width < 1:
+    if not blocks:
         return None
     lines = source.split("\n")
     printed = []
     for block in blocks:
         words = " ".join(lines[block.map[0]:block.map[1]]).split(" ")  # a line break is a space
-        if max(map(len, words)) > width:
+        if max(map(len, words)) > width:  # (at width 0 or less, always)
             return None
         rows, row = [], words[0]
         for word in words[1:]:
