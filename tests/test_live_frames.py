@@ -157,7 +157,7 @@ def test_blocks_finished_in_one_frame_are_printed_in_one_write_and_one_parser_is
     clock = Clock()
     file = Terminal()
     view = live(clock, file, show_tail=False)
-    view.write("One.\n\nTwo.\n\n# Three\n\n- four\n- five\n\nSix")
+    view.write("One.\n\nTwo.\n\n# Three\n\n- four\n- five\n\nSix\n")  # "Six" finished: the list is
     assert file.writes == 1 and "Two." in file.getvalue() and "five" in file.getvalue()
     for n in range(200):
         clock.now += 0.1
@@ -209,6 +209,51 @@ def test_a_table_on_a_short_terminal_leaves_the_same_scrollback_as_one_render(he
     once = io.StringIO()
     short(once).print(make_markdown(text), crop=False)
     assert scrollback(file.getvalue()) == scrollback(once.getvalue())
+
+
+def test_a_line_still_arriving_does_not_decide_where_the_blocks_before_it_end():
+    """"---  -" would end the paragraph above it (a rule), but "---  -word" continues it: only
+    finished lines cut blocks, and the screen is one render of the whole answer."""
+    clock, file = Clock(), Terminal()
+    screen = console(file)
+    screen.size = (20, 10)
+    view = LiveMarkdown(Screen.of(screen), clock)
+    view.write("wordwordwordword")
+    view.write("\n---  -")  # in the same frame as the line before it: not drawn yet
+    clock.now += 0.1
+    assert view.tick() is None  # the frame: "---  -" is a rule, for now
+    view.write("word")
+    view.finish()
+    assert screen_after(file.getvalue()) == ["wordwordwordword ---", "-word"]
+
+
+def test_a_line_that_may_yet_become_a_bullet_heading_or_fence_is_not_lengthened_by_the_shortcut():
+    """Spaces, "-", "#", "~"... alone can still become a bullet, a heading or a fence: such a line
+    is drawn by the full frame however long it wraps."""
+    for tokens, size in ((["Steps:\n\n", "- one\n", " " * 20, "-", " nested", " item"], (20, 10)),
+                         (["Intro\n\n", " " * 12 + "+", " x y"], (12, 10)), (["   ~", "~~", "x"], (3, 10))):
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            slow, _ = streamed_bytes(tokens, [0.1] * len(tokens), shortcut=False, monkeypatch=monkeypatch, size=size)
+        assert streamed_bytes(tokens, [0.1] * len(tokens), size=size)[0] == slow, tokens
+
+
+def test_text_the_shortcut_draws_can_start_loading_rich():
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    for token in ["word " * 40, " see", " [the", " docs](x)", " and more"]:
+        clock.now += 0.1
+        view.write(token)
+    assert view._rich.started  # before the paragraph is finished
+    view.finish()
+
+
+def test_finish_leaves_no_thread_loading_rich():
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    view.write("\n")
+    view.write(" \n")  # "a line starting with a space": loading starts, and nothing needs it
+    view.finish()
+    assert view._rich._thread is None and file.getvalue() == ""
 
 
 def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_ends():

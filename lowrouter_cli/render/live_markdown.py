@@ -110,6 +110,12 @@ class LiveMarkdown:
 
     def finish(self) -> None:
         """Print whatever is left (also after an error or Ctrl-C: the partial text stays)."""
+        try:
+            self._print_the_rest()
+        finally:
+            self._rich.wait()  # never left importing rich beside whatever runs next
+
+    def _print_the_rest(self) -> None:
         self._finished = True
         if self._pieces and self._show_tail and self._long_tail():
             # Rendering a long block whole takes a while (a 300-row table: ~100 ms): the tokens
@@ -182,6 +188,8 @@ class LiveMarkdown:
         if not text or size.width != width or size.height != height or not _AS_IT_IS.fullmatch(text):
             return False
         shown = self._area.rows
+        if not self._rich.started and needs_rich(shown[-1][-1:] + text):
+            self._rich.start()
         full, rest = wrap(shown[-1] + text, width)
         if not rest:  # a row ended in spaces: the full frame leaves such a row out
             return False
@@ -263,8 +271,11 @@ class LiveMarkdown:
             blank_first = whole in _LEAF_BLOCKS and bool(self._blank_before_next) and not self._continues_list
             return _Cut(self._tail, blank_first, self._continues_list, "", True, False)
         self._seen = len(self._tail)
-        plain = plain_blocks(self._tail)  # paragraphs of plain words: no parser needed
-        tokens = self._rich.parts().blocks_parser.parse(self._tail) if plain is None else []
+        # While the answer goes on, the blocks are those of its finished lines: a line still
+        # arriving can change what ended before it ("---  -" ends a paragraph; "---  -word" doesn't).
+        source = self._tail if everything else self._tail[:self._tail.rfind("\n") + 1]
+        plain = plain_blocks(source)  # paragraphs of plain words: no parser needed
+        tokens = self._rich.parts().blocks_parser.parse(source) if plain is None else []
         blocks = plain if plain is not None else [t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.map]
         if not blocks:
             return None

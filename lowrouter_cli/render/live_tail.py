@@ -26,6 +26,9 @@ _DELIMITER_ROW = re.compile(r" {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _BULLET = re.compile(r"( *)[-*+] ")
 _HEADING = re.compile(r" {0,3}#{1,6}( +|$)")
+# A line holding any other character than these is a bullet, a heading, a fence or none of them
+# whatever comes after: these alone (spaces, "-", "#"...) can still become one.
+_SETTLED = re.compile(r"[^ \-+*#~`]")
 _PAIRS = (  # (pattern, style name) applied to one row, in this order
     (re.compile(r"`([^`]+)`"), "code"),
     (re.compile(r"\*\*(\S(?:.*?\S)?)\*\*"), "bold"),
@@ -89,7 +92,8 @@ class TailRows:
         self._line_rows: list[str] = []  # full rows of the unfinished last line (text)
         self._line_rest = 0  # where in the source the last line's last row begins
         # The last row rows() gave, when it is the unfinished end of a plain line past its first
-        # row (text as it is, no style): more text on that line, if it fits, only lengthens it.
+        # row whose kind is settled (text as it is, no style): more text on that line, if it fits,
+        # only lengthens it.
         self.growing: str | None = None
 
     def rows(self, source: str, width: int, room: int) -> list[str]:
@@ -147,7 +151,7 @@ class TailRows:
             self._line_rows.extend(self._style(row, bold) for row in full)
             self._line_rest = len(text) - len(rest)
         shown = self._style(rest, bold)
-        if rest and shown is rest and self._line_rest:  # past its first row a line's kind is settled
+        if rest and shown is rest and self._line_rest and _SETTLED.search(last):
             self.growing = rest
         return self._line_rows + [shown]
 

@@ -42,11 +42,15 @@ class RichLoader:
         self._thread = threading.Thread(target=self._load_quietly, name="lowrouter-rich", daemon=True)
         self._thread.start()
 
-    def parts(self) -> RichParts:
-        """The loaded parts (waiting for the thread, if it is loading; else loading them here)."""
+    def wait(self) -> None:
+        """Until the thread, if one is loading, is done."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def parts(self) -> RichParts:
+        """The loaded parts (waiting for the thread, if it is loading; else loading them here)."""
+        self.wait()
         if self._parts is None:
             self._load()
         assert self._parts is not None
