@@ -178,8 +178,9 @@ class LiveMarkdown:
     def _lengthen_last_row(self, started: float) -> bool:
         """Draw the commonest frame of a long paragraph, where the text since the last frame goes
         on the end of the last row (wrapping on from there), without taking it into the tail,
-        cutting blocks or laying out the tail's rows: the same bytes as the full frame, in a
-        fraction of the time. False when that is not the frame to draw."""
+        cutting blocks or laying out the tail's rows: the same bytes as the full frame, about 15 %
+        less CPU (a paced frame's cost is mostly not its layout). False when that is not the frame
+        to draw."""
         if self._growing is None:
             return False
         width, height, lead = self._growing
