@@ -47,8 +47,8 @@ def live_screen(env: Environment) -> "Screen":
     styled = env.styled(env.stdout_isatty)
     environ = _sane_environ(env)
     dumb = environ.get("TERM", "").lower() in ("dumb", "unknown")  # rich: no colour system there
-    return Screen(env.stdout, live=styled, styled=styled and not dumb, colour=not env.no_color,
-                  size=lambda: console_size(environ, is_terminal=styled), console=lambda: make_console(env))
+    return Screen(file=env.stdout, live=styled, styled=styled and not dumb, colour=not env.no_color,
+                  size=lambda: console_size(environ, is_terminal=styled), make_console=lambda: make_console(env))
 
 
 def console_size(environ: Mapping[str, str], *, is_terminal: bool) -> "Size":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import signal
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
@@ -41,30 +42,29 @@ class Size(NamedTuple):
     height: int
 
 
+@dataclass(kw_only=True)
 class Screen:
     """The terminal the live view draws on: its file, whether escape codes go there (`live`),
     whether styles and colours show, its size (asked each time), and the rich Console that prints
     there, made on first use."""
 
-    def __init__(self, file: Any, *, live: bool, styled: bool, colour: bool,
-                 size: Callable[[], Size], console: "Callable[[], Console]") -> None:
-        self.file = file
-        self.live = live
-        self.styled = styled
-        self.colour = colour
-        self.size = size
-        self._make_console = console
-        self._console: Console | None = None
+    file: Any
+    live: bool
+    styled: bool
+    colour: bool
+    size: Callable[[], Size]
+    make_console: "Callable[[], Console]"
+    _console: "Console | None" = field(default=None, init=False, repr=False)
 
     @classmethod
     def of(cls, console: "Console") -> "Screen":
         """The screen of a Console already made."""
-        return cls(console.file, live=console.is_terminal, styled=console.color_system is not None,
-                   colour=not console.no_color, size=lambda: Size(*console.size), console=lambda: console)
+        return cls(file=console.file, live=console.is_terminal, styled=console.color_system is not None,
+                   colour=not console.no_color, size=lambda: Size(*console.size), make_console=lambda: console)
 
     def console(self) -> "Console":
         if self._console is None:
-            self._console = self._make_console()
+            self._console = self.make_console()
         return self._console
 
 
