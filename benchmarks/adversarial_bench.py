@@ -4,7 +4,9 @@ pseudo-terminal (100×40) and into a pipe, alternated (benchmarks/harness.py).
 
     python benchmarks/adversarial_bench.py [--repeat 1] [--rates burst,1000,100] [--cases code,table,paragraph]
 
-For each: the extra CPU of the live view (terminal CPU − piped CPU) against rich rendering the
+For each: the extra CPU of the live view (terminal CPU − piped CPU, the median of the differences
+within each round: the two runs of a round are back to back, so the machine's drift between rounds,
+which on these machines moves a paced run's CPU by half, is not counted) against rich rendering the
 same text once (bound 1.5×), and how far the display ended behind the stream (terminal wall −
 piped wall; bound 150 ms). "Rich once" is measured two ways, both printed: warm (one more render in
 this process, rich already imported and its first render done: the render alone) and cold
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -74,7 +77,10 @@ def main() -> None:
                                  env, args.repeat)
                 print_rows(rows)
                 pipe, tty = rows
-                extra = tty.median("cpu") - pipe.median("cpu")
+                extras = [t.cpu - p.cpu for t, p in zip(tty.runs, pipe.runs)]
+                extra = statistics.median(extras)
+                print(f"{'':52} extra CPU by round: {', '.join(f'{e * 1000:.0f}' for e in extras)} ms; "
+                      f"difference of the medians {(tty.median('cpu') - pipe.median('cpu')) * 1000:.0f} ms")
                 results.append((label, extra, once, cold, tty.median("wall") - pipe.median("wall")))
     print()
     print(f"{'case, tokens/s':52} {'extra ms':>8} {'rich once: warm':>15} {'cold ms':>8} "

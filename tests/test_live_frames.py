@@ -283,15 +283,13 @@ def test_rich_is_loaded_only_for_an_answer_that_needs_it_and_before_its_block_en
     assert screen_after(file.getvalue()) == whole("Plain first.\n\nThen some `code` and more")
 
 
-def streamed_bytes(tokens, gaps, *, shortcut=True, typing=True, monkeypatch=None, size=(WIDTH, HEIGHT)):
+def streamed_bytes(tokens, gaps, *, shortcut=True, monkeypatch=None, size=(WIDTH, HEIGHT)):
     clock, file = Clock(), Terminal()
     screen = console(file)
     screen.size = size
     view = LiveMarkdown(Screen.of(screen), clock)
     if not shortcut:
         monkeypatch.setattr(view, "_lengthen_last_row", lambda started: False)
-    if not typing:
-        monkeypatch.setattr(view, "_type_on_last_row", lambda text: False)
     for token, gap in zip(tokens, gaps):
         clock.now += gap
         if token.startswith("RESIZE"):  # the terminal's size changes (asked again within 0.5 s)
@@ -317,9 +315,8 @@ def test_a_frame_that_only_lengthens_the_last_row_writes_the_same_bytes_as_a_ful
     (wrapping, scrolling the live area, a blank row before it, the screen's size changing)."""
     tokens, gaps = [token for token, _ in steps], [gap for _, gap in steps]
     with pytest.MonkeyPatch.context() as monkeypatch:
-        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, typing=False, monkeypatch=monkeypatch)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        fast, _ = streamed_bytes(tokens, gaps, typing=False, monkeypatch=monkeypatch)
+        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, monkeypatch=monkeypatch)
+    fast, _ = streamed_bytes(tokens, gaps)
     assert fast == slow
 
 
@@ -338,9 +335,8 @@ def test_long_lines_wrapped_and_scrolled_by_the_shortcut_are_the_full_frames_byt
     tokens = (["Before.\n\n", "Next line\n"] if after_a_block else []) + ["Start"] + [token for token, _ in steps]
     gaps = [0.1] * (len(tokens) - len(steps)) + [gap for _, gap in steps]
     with pytest.MonkeyPatch.context() as monkeypatch:
-        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, typing=False, monkeypatch=monkeypatch, size=size)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        fast, _ = streamed_bytes(tokens, gaps, typing=False, monkeypatch=monkeypatch, size=size)
+        slow, _ = streamed_bytes(tokens, gaps, shortcut=False, monkeypatch=monkeypatch, size=size)
+    fast, _ = streamed_bytes(tokens, gaps, size=size)
     assert fast == slow
 
 
@@ -355,149 +351,19 @@ def test_most_frames_of_a_long_paragraph_only_lengthen_its_last_row(monkeypatch)
 
     monkeypatch.setattr(LiveMarkdown, "_lengthen_last_row", counted)
     text = " ".join(f"word{i % 50} and{i % 7}" for i in range(600))
-    output, view = streamed_bytes(tokenize(text), [0.01] * 2000, typing=False, monkeypatch=monkeypatch)
+    output, view = streamed_bytes(tokenize(text), [0.01] * 2000)
     assert view.refreshes > 100 and calls.count(True) > view.refreshes / 2
     assert screen_after(output) == whole(text)
 
 
-def test_most_tokens_of_a_paced_paragraph_are_typed_on_its_last_row_at_once(monkeypatch):
-    """A token that only lengthens the last row is written when it arrives (no frame, no wait for
-    one): six tokens in seven of this paragraph; the rest (a row wraps) wait for frames."""
-    frames = []
-    original = LiveMarkdown._refresh
-    monkeypatch.setattr(LiveMarkdown, "_refresh", lambda self: frames.append(1) or original(self))
-    text = " ".join(f"word{i % 50} and{i % 7}" for i in range(600))
-    tokens = tokenize(text)
-    output, view = streamed_bytes(tokens, [0.01] * len(tokens))
-    typed = view.refreshes - len(frames)
-    assert typed > len(tokens) * 0.8 and len(frames) < len(tokens) * 0.15
-    assert screen_after(output) == whole(text)
-
-
-def test_a_typed_token_is_one_small_write_of_its_text_after_the_rows_end():
+def test_blocks_printed_frame_by_frame_leave_one_render_even_after_an_empty_heading():
+    """rich opens a Markdown whose first block is an empty heading with a blank line of its own:
+    printed after another block, it gets no second one."""
+    text = ["Start", "\n", "# ", "\n", " word"]
     clock, file = Clock(), Terminal()
     view = live(clock, file)
-    view.write("word " * 13 + "tail")  # 69 columns: the second row ("tail") is a line's unfinished end
-    assert view._area.rows == ["word " * 11 + "word", "word tail"] and view._growing is not None
-    before, writes = file.getvalue(), file.writes
-    clock.now += 0.001  # long before the next frame is due
-    view.write(" more")
-    assert file.getvalue()[len(before):] == "\x1b[A\x1b[10G more\n" and file.writes == writes + 1
-    assert view._area.rows[-1] == "word tail more" and view.tick() is None  # nothing held
-    view.write(" x" * 30)  # does not fit on the row: held for the frame
-    view.write(" end")  # would fit, but comes after text held: held too
-    assert file.getvalue()[len(before):] == "\x1b[A\x1b[10G more\n" and view.tick() > 0
+    for token in text:
+        view.write(token)
+        view._refresh()  # a frame after every token, whatever the clock says
     view.finish()
-    assert screen_after(file.getvalue()) == whole("word " * 13 + "tail more" + " x" * 30 + " end")
-
-
-def test_after_the_screen_narrows_a_token_is_not_typed_on_a_row_drawn_wider():
-    clock, file = Clock(), Terminal()
-    screen = console(file)
-    view = LiveMarkdown(Screen.of(screen), clock)
-    view.write("word " * 13 + "tail")
-    assert view._area.rows[-1] == "word tail"
-    screen.size = (12, HEIGHT)
-    clock.now += 0.6  # the size is asked again after half a second
-    before = file.getvalue()
-    view.write(" more")  # "word tail more" is wider than 12: drawn by a frame at the new width
-    assert "\x1b[10G" not in file.getvalue()[len(before):]
-    assert view._area.rows[-2:] == ["word tail", "more"]
-
-
-def test_a_row_left_short_by_an_interrupt_after_a_typed_write_still_ends_in_one_render():
-    """Ctrl-C is not held back for a typed token: whenever it lands, finish() leaves the answer."""
-    clock = Clock()
-
-    class Interrupted(Terminal):
-        armed = False
-
-        def flush(self):
-            if self.armed:
-                self.armed = False
-                raise KeyboardInterrupt
-
-    file = Interrupted()
-    view = live(clock, file)
-    text = "word " * 30 + "tail"
-    view.write(text)
-    file.armed = True
-    with pytest.raises(KeyboardInterrupt):
-        view.write(" more")  # written, not yet recorded
-    assert view._area.rows[-1].endswith("tail")
-    view.finish()
-    assert screen_after(file.getvalue()) == whole(text + " more")
-
-
-typed_words = st.sampled_from([" word", " and", " x", " alpha beta", " gamma-delta,", " (42%)", " tenletters", "  ",
-                               " ", "\n", "\n\n", " **b**", " `c`", " é", "- ", "# ", "y" * 25, "1. "])
-
-
-class Replayed:
-    """A terminal fed a stream's output as it is written (once: pyte is slow)."""
-
-    def __init__(self, file, rows=12):  # the live area, and the rows above it (the screens are at most 9 tall)
-        self.file, self.fed = file, 0
-        self.screen = pyte.Screen(WIDTH, rows)
-        self.screen.set_mode(pyte.modes.LNM)
-        self.stream = pyte.Stream(self.screen)
-
-    def rows(self) -> list[str]:
-        """Every row written (from pyte's buffer: its `display` draws each cell, slowly)."""
-        self.feed()
-        buffer = self.screen.buffer
-        rows = ["".join(buffer[y][x].data for x in range(max(buffer[y], default=-1) + 1)).rstrip()
-                for y in range(max(buffer, default=-1) + 1)]
-        while rows and not rows[-1]:
-            rows.pop()
-        return rows
-
-    def feed(self) -> None:
-        output = self.file.getvalue()
-        self.stream.feed(output[self.fed:])
-        self.fed = len(output)
-
-    def state(self) -> tuple:
-        """The screen's rows (pyte's 12) and the cursor."""
-        self.feed()
-        return tuple(self.screen.display), self.screen.cursor.x, self.screen.cursor.y
-
-
-@settings(max_examples=70, deadline=None)
-@given(st.lists(st.tuples(typed_words, st.sampled_from([0.0, 0.01, 0.07, 0.3])), max_size=150),
-       st.tuples(st.integers(min_value=12, max_value=40), st.integers(min_value=3, max_value=9)))
-@example(steps=[(" abcdefghijk", 0.1), (" x", 0.001), (" y", 0.001)], size=(12, 5))
-@example(steps=[(" and", 0.1), ("y" * 25, 0.01), (" x", 0.01), (" and", 0.1)], size=(30, 5))
-@example(steps=[("\n", 0.0), ("# ", 0.0), ("\n", 0.0), (" word", 0.0)], size=(12, 3))  # an empty heading
-def test_whenever_nothing_is_held_typed_tokens_leave_the_screen_a_full_frame_leaves(steps, size):
-    """Typing tokens on the last row is a shortcut, not another way of drawing: each time a run
-    with it has drawn everything it took, its screen (and cursor) is the screen of a run that drew
-    a full frame after every token; and the final screens are one render of the answer."""
-    tokens = ["Start"] + [token for token, _ in steps]
-    gaps = [0.1] + [gap for _, gap in steps]
-
-    def run(typing):
-        clock, file = Clock(), Terminal()
-        screen = console(file)
-        screen.size = size
-        view = LiveMarkdown(Screen.of(screen), clock)
-        if not typing:
-            view._type_on_last_row = lambda text: False
-        states, replayed = [], Replayed(file)
-        for token, gap in zip(tokens, gaps):
-            clock.now += gap
-            view.write(token)
-            if gap > 0.05:
-                view.tick()
-            if not typing and len(view._pieces) != view._drawn:
-                view._refresh()  # a full frame now, whatever the clock says
-            states.append(replayed.state() if len(view._pieces) == view._drawn else None)
-        view.finish()
-        whole_screen = Replayed(file, rows=1000)
-        return states, whole_screen.rows()
-
-    typed, typed_end = run(True)
-    framed, framed_end = run(False)
-    compared = [(a, b) for a, b in zip(typed, framed) if a is not None]
-    assert all(a == b for a, b in compared)
-    assert typed_end == framed_end
+    assert screen_after(file.getvalue()) == whole("".join(text)) == ["Start", "", "", "", "word"]

@@ -94,9 +94,7 @@ class LiveMarkdown:
         if not text:
             return
         self._pieces.append(text)
-        if self._finished or self._type_on_last_row(text):
-            return
-        if self._clock() >= self._due:
+        if not self._finished and self._clock() >= self._due:
             self._refresh()
 
     def tick(self) -> float | None:
@@ -202,29 +200,6 @@ class LiveMarkdown:
         self._drawn = len(self._pieces)
         self.refreshes += 1
         self._frame_ends(started)
-        return True
-
-    def _type_on_last_row(self, text: str) -> bool:
-        """Put `text` on the end of the last row at once, when that is all a frame would do: the
-        row is a plain line's unfinished end, nothing else is held and `text` fits there (most
-        tokens of a long paragraph). One small write, as a pipe gets, instead of a frame: a paced
-        paragraph's frames cost many times what their text does. Ctrl-C is not held back: the
-        write leaves as many rows as before, and whatever an interrupt leaves of it, finish()
-        erases the area from its top. False when a frame must draw `text`."""
-        growing = self._growing
-        if growing is None or self._drawn != len(self._pieces) - 1:
-            return False
-        rows = self._area.rows
-        row = rows[-1]
-        if len(row) + len(text) > growing[0] or not row.isascii() or not _AS_IT_IS.fullmatch(text) \
-                or self._screen_size() != growing[:2]:
-            return False
-        if not self._rich.started and needs_rich(row[-1:] + text):
-            self._rich.start()
-        self._emit(f"\x1b[A\x1b[{len(row) + 1}G{text}\n")  # up to the row, after its end; back below
-        rows[-1] = row + text  # (recorded after the write: an interrupt between leaves the row short)
-        self._drawn = len(self._pieces)
-        self.refreshes += 1
         return True
 
     def _frame_ends(self, started: float) -> None:
