@@ -367,3 +367,86 @@ def test_blocks_printed_frame_by_frame_leave_one_render_even_after_an_empty_head
         view._refresh()  # a frame after every token, whatever the clock says
     view.finish()
     assert screen_after(file.getvalue()) == whole("".join(text)) == ["Start", "", "", "", "word"]
+
+
+@pytest.mark.parametrize("lost", [False, True], ids=["written", "never-written"])
+def test_ctrl_c_during_a_frame_that_keeps_the_areas_height_still_leaves_one_render(lost):
+    """Such a frame (a long paragraph's, once it fills the live area) does not hold Ctrl-C back:
+    whether its write went out or not, finish() redraws the area from its top."""
+
+    class Interrupted(Terminal):
+        armed = False
+
+        def write(self, text):
+            if self.armed and lost:
+                self.armed = False
+                raise KeyboardInterrupt
+            return super().write(text)
+
+        def flush(self):
+            if self.armed:
+                self.armed = False
+                raise KeyboardInterrupt
+
+    clock, file = Clock(), Interrupted()
+    view = live(clock, file)
+    text = " ".join(f"word{i}" for i in range(400))  # more rows than the screen has
+    view.write(text)
+    height = len(view._area.rows)
+    assert height == HEIGHT - 2
+    clock.now += 1
+    file.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        view.write(" more")
+    assert len(view._area.rows) == height and not file.armed
+    view.finish()
+    assert screen_after(file.getvalue()) == whole(text + " more")
+
+
+class Replayed:
+    """A small terminal (pyte) fed a stream's output as it is written: its screen after each step."""
+
+    def __init__(self, file, size):
+        self.file, self.fed = file, 0
+        self.screen = pyte.Screen(*size)
+        self.screen.set_mode(pyte.modes.LNM)
+        self.stream = pyte.Stream(self.screen)
+
+    def state(self) -> tuple:
+        output = self.file.getvalue()
+        self.stream.feed(output[self.fed:])
+        self.fed = len(output)
+        return tuple(self.screen.display), self.screen.cursor.x, self.screen.cursor.y
+
+
+tail_tokens = st.sampled_from([" word", " and", " alpha beta", " tenletters", "\n", "\n\n", "```\n", "x = 1\n",
+                               "| a | b |\n|---|---|\n", "| 1 | 22 |\n", "| 333 | 4 |\n", "- item\n", "y" * 25])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(tail_tokens, max_size=120), st.tuples(st.integers(min_value=12, max_value=40),
+                                                      st.integers(min_value=4, max_value=10)))
+def test_rows_moved_up_by_the_terminal_leave_the_screen_a_rewrite_leaves(tokens, size):
+    """Moving rows up by deleting the lines above them (live_view._moved_up) is a shortcut: after
+    every frame the terminal shows what writing every changed row leaves, cursor included."""
+
+    def screens(move):
+        clock, file = Clock(), Terminal()
+        screen = console(file)
+        screen.size = size
+        view = LiveMarkdown(Screen.of(screen), clock)
+        replayed, states = Replayed(file, size), []
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            if not move:
+                monkeypatch.setattr("lowrouter_cli.render.live_view._moved_up", lambda shown, rows, first: (0, 0))
+            for token in ["Start"] + tokens:
+                clock.now += 0.1  # a frame for every token
+                view.write(token)
+                states.append(replayed.state())
+            view.finish()
+        return states + [replayed.state()], file.getvalue()
+
+    moved, moved_output = screens(True)
+    written, written_output = screens(False)
+    assert moved == written
+    assert len(moved_output) <= len(written_output)

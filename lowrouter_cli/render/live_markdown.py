@@ -13,7 +13,8 @@ one come sooner); a token that arrives before that is drawn when the frame falls
 reading thread, which calls tick() before each wait for bytes and waits no longer than it says
 (byte_stream.py): no timer thread, no lock.
 A block leaves the tail only in the write that prints it, with Ctrl-C held back meanwhile, so an
-interrupt never loses a block nor prints it twice. Most frames of a long paragraph only put text on
+interrupt never loses a block nor prints it twice (a frame that leaves the live area as tall as it
+was needs no such care). Most frames of a long paragraph only put text on
 the end of its last row: those are drawn by a shortcut that writes the same bytes
 (_lengthen_last_row).
 
@@ -194,9 +195,14 @@ class LiveMarkdown:
         full, rest = wrap(shown[-1] + text, width)
         if not rest:  # a row ended in spaces: the full frame leaves such a row out
             return False
-        body = (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
-        with signals_held():
-            self._emit(self._area.redraw(shown[:lead] + body))
+        rows = shown[:lead] + (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
+        if len(rows) == len(shown):
+            # Ctrl-C need not wait (two system calls a frame): however little of this write an
+            # interrupt lets out, the area keeps its height, and finish() redraws it from its top.
+            self._emit(self._area.redraw(rows))
+        else:
+            with signals_held():
+                self._emit(self._area.redraw(rows))
         self._drawn = len(self._pieces)
         self.refreshes += 1
         self._frame_ends(started)

@@ -71,7 +71,8 @@ class Screen:
 class LiveArea:
     """The rows of the live area now on screen, and the text that turns them into other rows: the
     cursor goes up to the first row that changes, the screen is erased from there down, and the
-    rows from there on are written (a paragraph growing on its last row rewrites that row only).
+    rows from there on are written (a paragraph growing on its last row rewrites that row only;
+    rows already on screen lower down are moved up by deleting the lines above them).
     Every row ends in a newline, so the cursor rests at the start of an empty line below the area.
     Rows are one screen line each (live_tail cuts them at the edge). The cursor is hidden while
     there are rows on screen."""
@@ -90,12 +91,32 @@ class LiveArea:
             if keep == len(shown) == len(rows):
                 return ""
         up = len(shown) - keep
-        parts = [("\r\x1b[J" if not up else f"\r\x1b[{up}A\x1b[J") if shown else "", above]
+        moved, by = _moved_up(shown, rows, keep) if not above and keep < len(rows) else (0, 0)
+        if moved and sum(map(len, rows[keep:keep + moved])) + moved > 10:  # (fewer bytes than the escapes)
+            # The terminal moves them: it deletes the lines above them (the rest moves up with them).
+            parts = [f"\r\x1b[{up}A\x1b[{by}M\x1b[{moved}B\x1b[J"]
+            keep += moved
+        else:
+            parts = [("\r\x1b[J" if not up else f"\r\x1b[{up}A\x1b[J") if shown else "", above]
         if bool(shown) != bool(rows):
             parts.insert(0, "\x1b[?25l" if rows else "\x1b[?25h")
         parts.extend(row + "\n" for row in rows[keep:])
         self.rows = rows
         return "".join(parts)
+
+
+def _moved_up(shown: list[str], rows: list[str], first: int) -> tuple[int, int]:
+    """How many of `rows` from `first` on are rows on screen further down, and how far down: the
+    rows of a long paragraph, code block or table's body move up as the tail grows (a 40-row
+    area is then mostly moved, not written: a tenth of the bytes)."""
+    try:
+        below = shown.index(rows[first], first + 1)
+    except ValueError:
+        return 0, 0
+    moved, most = 0, min(len(rows) - first, len(shown) - below)
+    while moved < most and rows[first + moved] == shown[below + moved]:
+        moved += 1
+    return moved, below - first
 
 
 @contextmanager
