@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
-from lowrouter_cli.render.live_markdown import LiveMarkdown
+from lowrouter_cli.render.live_markdown import FRAMES_PER_SECOND, LiveMarkdown
 from lowrouter_cli.render.live_view import Screen
 from lowrouter_cli.render.live_tail import TailRows
 from lowrouter_cli.render.markdown import make_markdown
@@ -79,12 +79,12 @@ def test_a_token_held_back_by_the_frame_interval_is_drawn_by_the_readers_tick_wh
     assert view.refreshes == 1
     clock.now += 0.010
     view.write(" second")  # within the interval: held; the reader's tick says for how long
-    assert view.refreshes == 1 and view.tick() == pytest.approx(1 / 15 - 0.010)
+    assert view.refreshes == 1 and view.tick() == pytest.approx(1 / FRAMES_PER_SECOND - 0.010)
     clock.now += 0.020
     view.write(" third")
-    assert view.tick() == pytest.approx(1 / 15 - 0.030)  # early: nothing drawn, the rest to wait
+    assert view.tick() == pytest.approx(1 / FRAMES_PER_SECOND - 0.030)  # early: nothing drawn, the rest to wait
     assert view.refreshes == 1
-    clock.now += 1 / 15 - 0.030
+    clock.now += 1 / FRAMES_PER_SECOND - 0.030
     assert view.tick() is None and view.refreshes == 2  # drawn on the reader's thread
     assert "First second third" in view._screen.file.getvalue()
     assert view.tick() is None and view.refreshes == 2  # nothing new: no frame

@@ -4,7 +4,7 @@ import re
 from rich.console import Console
 
 from lowrouter_cli.emulator.scenarios import long_markdown, tokenize
-from lowrouter_cli.render.live_markdown import LiveMarkdown
+from lowrouter_cli.render.live_markdown import FRAMES_PER_SECOND, LiveMarkdown
 from lowrouter_cli.render.live_view import Screen
 
 SAMPLE = """# Title
@@ -85,6 +85,6 @@ def test_refreshes_are_throttled_to_the_frame_rate():
     text = long_markdown(600)
     _, live = streamed(text, step=0.001)  # 1 ms between tokens
     tokens = len(tokenize(text))
-    assert live.refreshes <= tokens * 0.001 * 15 + 2
+    assert tokens * 0.001 * FRAMES_PER_SECOND * 0.8 <= live.refreshes <= tokens * 0.001 * FRAMES_PER_SECOND + 2
 
 

@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 # (list, quote, table) gets one from its own last child, wherever it stands.
 _NO_BLANK_AFTER = {"hr"}
 _LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
+# Frames a second at most. Every token must be on screen within 100 ms of arriving: a frame falls
+# due 83 ms after the last one ended, which leaves time for the frame and a late wake-up. Each
+# frame of a paced answer costs a tenth of a millisecond or more of CPU (its code is cold after the
+# wait), so fewer frames are most of what a paced answer's live view costs beyond a pipe.
+FRAMES_PER_SECOND = 12.0
 # Text that shows on a row as it is (printable ASCII but the `*` and `` ` `` that live_tail styles).
 _AS_IT_IS = re.compile(r"[\x20-\x29\x2b-\x5f\x61-\x7e]*")
 
@@ -63,7 +68,7 @@ class LiveMarkdown:
         screen: Screen,
         monotonic: Callable[[], float],
         *,
-        fps: float = 15.0,
+        fps: float = FRAMES_PER_SECOND,
         show_tail: bool = True,
     ) -> None:
         self._screen = screen

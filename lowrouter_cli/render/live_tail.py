@@ -1,7 +1,7 @@
 """The unfinished block of a live answer, drawn as plain rows without rich.
 
 Finished blocks are rendered by rich once (live_markdown.py). The block still arriving is drawn
-up to 15 times a second for as long as it lasts, so a frame must cost what arrived since the last
+up to 12 times a second for as long as it lasts, so a frame must cost what arrived since the last
 one, not a Markdown parse and a rich layout of the block (a 50 kB paragraph at 100 tokens a second
 is a thousand frames). So the tail is drawn the way a person reads it at the bottom of the screen:
 
