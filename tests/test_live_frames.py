@@ -450,3 +450,47 @@ def test_rows_moved_up_by_the_terminal_leave_the_screen_a_rewrite_leaves(tokens,
     written, written_output = screens(False)
     assert moved == written
     assert len(moved_output) <= len(written_output)
+
+
+def test_the_loading_thread_sets_up_the_highlighting_of_the_code_blocks_begun():
+    """So the render at a code block's end does not wait for pygments' lexer (a burst waits for
+    that render): the loader warms the language of each fence seen by the time rich is loaded."""
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    text = "Here is `code`:\n\n```python\nx = 1\n"
+    for token in tokenize(text):
+        clock.now += 0.1
+        view.write(token)
+    view._rich.wait()
+    assert view._rich.warmed == ["python"]
+    view.write("```\n")
+    view.finish()
+    assert screen_after(file.getvalue()) == whole(text + "```\n")
+
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    view.write("Only *emphasis*, no code.\n")
+    view._rich.wait()
+    assert view._rich.warmed == []
+    view.finish()
+
+
+def test_the_loading_thread_warms_the_languages_of_fences_begun_before_it_ends():
+    from lowrouter_cli.render.rich_parts import RichLoader
+
+    loader = RichLoader(lambda: console(Terminal()), lambda: ["python", "rust", "go"])
+    loader.start()
+    loader.wait()
+    assert loader.warmed == ["python", "rust"]  # two at most
+    loader.warm(["python"])
+    assert loader._thread is None  # nothing new to set up: no thread
+    loader.warm(["python", "go", "go", "c"])
+    loader.wait()
+    assert loader.warmed == ["python", "rust", "go", "c"]
+    loader.warm(["java"])
+    assert loader._thread is None and loader.warmed == ["python", "rust", "go", "c"]  # four at most
+    loader.parts()
+
+    loader = RichLoader(lambda: console(Terminal()), lambda: ["python"])
+    loader.parts()  # loaded where it is needed: nothing set up beforehand
+    assert loader.warmed == []

@@ -47,6 +47,8 @@ _LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "
 # frame of a paced answer costs a tenth of a millisecond or more of CPU (its code is cold after the
 # wait), so fewer frames are most of what a paced answer's live view costs beyond a pipe.
 FRAMES_PER_SECOND = 12.0
+# The language of a code fence, as rich takes it (the first word after the fence)
+_FENCE_LANGUAGE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([^\s`]+)[^\n]*\n", re.MULTILINE)
 # Text that shows on a row as it is (printable ASCII but the `*` and `` ` `` that live_tail styles).
 _AS_IT_IS = re.compile(r"[\x20-\x29\x2b-\x5f\x61-\x7e]*")
 
@@ -80,7 +82,7 @@ class LiveMarkdown:
         self._area = LiveArea()
         self._size: Size | None = None
         self._size_at = 0.0
-        self._rich = RichLoader(screen.console)
+        self._rich = RichLoader(screen.console, self._code_languages)
         self._pieces: list[str] = []
         self._drawn = 0  # how many of the pieces are on screen already (drawn on the last row)
         # (width, height, rows before the tail's) when the last row on screen is a plain line's
@@ -151,6 +153,8 @@ class LiveMarkdown:
             if not self._rich.started and needs_rich((self._tail[-1:] or "\n") + text):
                 self._rich.start()
             self._tail += text
+            if "\n" in text and self._rich.started:  # a fence's line may have ended here
+                self._rich.warm(self._code_languages(self._tail[-len(text) - 64:]))
 
     def _refresh(self) -> None:
         started = self._clock()
@@ -212,6 +216,13 @@ class LiveMarkdown:
         self.refreshes += 1
         self._frame_ends(started)
         return True
+
+    def _code_languages(self, text: str | None = None) -> list[str]:
+        """The languages named by the code fences begun in `text`, or so far (as the loading
+        thread asks)."""
+        if text is None:
+            text = self._tail[:65536] + "".join(self._pieces)[:65536]
+        return _FENCE_LANGUAGE.findall(text)
 
     def _frame_ends(self, started: float) -> None:
         ended = self._clock()

@@ -86,6 +86,8 @@ class LiveArea:
         keep = 0
         if not above:
             limit = min(len(shown), len(rows))
+            if limit and shown[:limit - 1] == rows[:limit - 1]:  # most frames: in one comparison
+                keep = limit - 1
             while keep < limit and shown[keep] == rows[keep]:
                 keep += 1
             if keep == len(shown) == len(rows):
@@ -109,11 +111,15 @@ def _moved_up(shown: list[str], rows: list[str], first: int) -> tuple[int, int]:
     """How many of `rows` from `first` on are rows on screen further down, and how far down: the
     rows of a long paragraph, code block or table's body move up as the tail grows (a 40-row
     area is then mostly moved, not written: a tenth of the bytes)."""
+    if first + 1 >= len(shown):  # the last row changed: nothing below it
+        return 0, 0
     try:
         below = shown.index(rows[first], first + 1)
     except ValueError:
         return 0, 0
     moved, most = 0, min(len(rows) - first, len(shown) - below)
+    if most > 1 and rows[first:first + most - 1] == shown[below:below + most - 1]:  # (in one comparison)
+        moved = most - 1
     while moved < most and rows[first + moved] == shown[below + moved]:
         moved += 1
     return moved, below - first

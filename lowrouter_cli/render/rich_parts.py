@@ -24,8 +24,14 @@ class RichParts(NamedTuple):
 
 
 class RichLoader:
-    def __init__(self, make_console: "Callable[[], Console]") -> None:
+    def __init__(self, make_console: "Callable[[], Console]",
+                 code_languages: Callable[[], list[str]] = list) -> None:
         self._make_console = make_console
+        # The languages of the code blocks begun so far, asked once loaded: their highlighting is
+        # set up there too (pygments' lexer for a language: about 18 ms off the render at the
+        # block's end, which a burst otherwise waits for).
+        self._code_languages = code_languages
+        self.warmed: list[str] = []
         self._parts: RichParts | None = None
         self._thread: threading.Thread | None = None
 
@@ -70,7 +76,35 @@ class RichLoader:
         parts = RichParts(self._make_console(), MarkdownIt("commonmark").enable("table").disable("inline"),
                           MarkdownIt().enable("strikethrough").enable("table"), make_markdown(""))
         parts.console.render_lines(markdown(parts, "*warm* up"))  # the first render's set-up, off screen
+        if threading.current_thread() is self._thread:  # (where it is needed at once, no time to gain)
+            self._warm_up(parts, self._new(self._code_languages()))
         self._parts = parts
+
+    def warm(self, languages: list[str]) -> None:
+        """Set up these languages' highlighting on a thread, once rich is loaded (the loading
+        thread itself sets up those of the fences begun before it ends)."""
+        new = self._new(languages)
+        if not new or self._parts is None or (self._thread is not None and self._thread.is_alive()):
+            return
+        self._thread = threading.Thread(target=self._warm_quietly, args=(self._parts, new),
+                                        name="lowrouter-rich", daemon=True)
+        self._thread.start()
+
+    def _new(self, languages: list[str]) -> list[str]:
+        """Those not set up yet: two at a time, four in all (an answer may name a thousand)."""
+        return [language for language in dict.fromkeys(languages) if language not in self.warmed][:2] \
+            if len(self.warmed) < 4 else []
+
+    def _warm_quietly(self, parts: RichParts, languages: list[str]) -> None:
+        try:
+            self._warm_up(parts, languages)
+        except Exception:  # a render that fails here fails again where it is needed, and is raised there
+            pass
+
+    def _warm_up(self, parts: RichParts, languages: list[str]) -> None:
+        for language in languages:
+            parts.console.render_lines(markdown(parts, f"```{language}\nx\n```\n"))
+            self.warmed.append(language)
 
 
 def markdown(parts: RichParts, source: str) -> "Markdown":
