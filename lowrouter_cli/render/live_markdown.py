@@ -27,6 +27,7 @@ the time the block it is in is finished, rather than making that frame late.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from lowrouter_cli.render.live_tail import TailRows, table_line, wrap
@@ -205,13 +206,10 @@ class LiveMarkdown:
         if not rest:  # a row ended in spaces: the full frame leaves such a row out
             return False
         rows = shown[:lead] + (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
-        if len(rows) == len(shown):
-            # Ctrl-C need not wait (two system calls a frame): however little of this write an
-            # interrupt lets out, the area keeps its height, and finish() redraws it from its top.
+        # Ctrl-C need not wait while the area keeps its height (two system calls a frame saved):
+        # however little of the write an interrupt lets out, finish() redraws the area from its top.
+        with signals_held() if len(rows) != len(shown) else nullcontext():
             self._emit(self._area.redraw(rows))
-        else:
-            with signals_held():
-                self._emit(self._area.redraw(rows))
         self._drawn = len(self._pieces)
         self.refreshes += 1
         self._frame_ends(started)

@@ -45,7 +45,7 @@ class RichLoader:
             return
         import rich.cells  # noqa: F401 - see the module's docstring
 
-        self._thread = threading.Thread(target=self._load_quietly, name="lowrouter-rich", daemon=True)
+        self._thread = threading.Thread(target=_quietly, args=(self._load,), name="lowrouter-rich", daemon=True)
         self._thread.start()
 
     def wait(self) -> None:
@@ -61,12 +61,6 @@ class RichLoader:
             self._load()
         assert self._parts is not None
         return self._parts
-
-    def _load_quietly(self) -> None:
-        try:
-            self._load()
-        except BaseException:  # loaded again where it is needed, and raised there
-            pass
 
     def _load(self) -> None:
         from markdown_it import MarkdownIt
@@ -86,7 +80,7 @@ class RichLoader:
         new = self._new(languages)
         if not new or self._parts is None or (self._thread is not None and self._thread.is_alive()):
             return
-        self._thread = threading.Thread(target=self._warm_quietly, args=(self._parts, new),
+        self._thread = threading.Thread(target=_quietly, args=(self._warm_up, self._parts, new),
                                         name="lowrouter-rich", daemon=True)
         self._thread.start()
 
@@ -95,16 +89,19 @@ class RichLoader:
         return [language for language in dict.fromkeys(languages) if language not in self.warmed][:2] \
             if len(self.warmed) < 4 else []
 
-    def _warm_quietly(self, parts: RichParts, languages: list[str]) -> None:
-        try:
-            self._warm_up(parts, languages)
-        except Exception:  # a render that fails here fails again where it is needed, and is raised there
-            pass
-
     def _warm_up(self, parts: RichParts, languages: list[str]) -> None:
         for language in languages:
             parts.console.render_lines(markdown(parts, f"```{language}\nx\n```\n"))
             self.warmed.append(language)
+
+
+def _quietly(work: Callable[..., None], *args: Any) -> None:
+    """A thread's work whose failure is no one's here: what failed is done again where it is
+    needed (loading, a render), and raised there."""
+    try:
+        work(*args)
+    except BaseException:
+        pass
 
 
 def markdown(parts: RichParts, source: str) -> "Markdown":
