@@ -302,13 +302,15 @@ def streamed_bytes(tokens, gaps, *, shortcut=True, monkeypatch=None, size=(WIDTH
     return file.getvalue(), view
 
 
-pieces = st.sampled_from(["word", " and", " x", "  ", "*", "**b**", " `c`", "\n", "\n\n", "- ", "# ", "é", "\t",
+pieces = st.sampled_from(["word", " and", " x", "  ", "*", "**b**", " `c`", "\n", "\n\n", "- ", "# ", "é", "\t", "\r",
+                          " a\r", "\r\n", "\x1b]0;t\x07",
                           " [a](b)", "| a |", "```", " " + "long" * 20, "12345", ".", ",", " alpha beta gamma delta",
                           " one two three four five six seven eight nine ten", "RESIZE 40 8", "RESIZE 60 20"])
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(pieces, st.sampled_from([0.0, 0.01, 0.03, 0.07, 0.2])), max_size=200))
+@example(steps=[(" long" * 14, 0.2), (" a\r", 0.2), (" and", 0.2)])  # a CR held by the sanitizer: no shortcut past it
 def test_a_frame_that_only_lengthens_the_last_row_writes_the_same_bytes_as_a_full_frame(steps):
     """live_markdown._lengthen_last_row (most frames of a paragraph) is a shortcut, not another
     way of drawing: with it and without it the same bytes go to the terminal, frame for frame
@@ -338,6 +340,22 @@ def test_long_lines_wrapped_and_scrolled_by_the_shortcut_are_the_full_frames_byt
         slow, _ = streamed_bytes(tokens, gaps, shortcut=False, monkeypatch=monkeypatch, size=size)
     fast, _ = streamed_bytes(tokens, gaps, size=size)
     assert fast == slow
+
+
+def test_the_view_shows_controls_as_it_takes_text_and_a_crlf_split_between_frames_is_one_newline():
+    """Text from the network is sanitized by the view itself, once a frame: a CR at the end of
+    what a frame took waits for the LF that may begin the next piece (then it is a line ending),
+    a lone CR and an ESC are shown, never obeyed, and a CR left at the end is shown too."""
+    clock, file = Clock(), Terminal()
+    view = live(clock, file)
+    for piece in ["one\r", "\ntwo \x1b]0;t", "\x07 three\r", " four five\r"]:
+        view.write(piece)
+        view.tick()
+        clock.now += 1
+    view.finish()
+    output = file.getvalue()
+    assert "\x07" not in output and "\x1b]" not in output and "\r\n" not in output
+    assert screen_after(output) == whole("one\ntwo \\x1b]0;t\\x07 three\\r four five\\r")
 
 
 def test_most_frames_of_a_long_paragraph_only_lengthen_its_last_row(monkeypatch):
@@ -494,3 +512,25 @@ def test_the_loading_thread_warms_the_languages_of_fences_begun_before_it_ends()
     loader = RichLoader(lambda: console(Terminal()), lambda: ["python"])
     loader.parts()  # loaded where it is needed: nothing set up beforehand
     assert loader.warmed == []
+
+
+def test_on_a_terminal_the_readers_flush_before_each_read_is_the_live_views_tick():
+    """The wiring the held-token redraw depends on: what the reader calls before each wait for
+    bytes (the answer writer's flush) says how long a held token may wait, and draws it then."""
+    from lowrouter_cli.context import Environment
+    from lowrouter_cli.events import Content
+    from lowrouter_cli.render.stream import stream_writer
+
+    clock, out = Clock(), io.StringIO()
+    env = Environment(stdout=out, stdout_isatty=True, monotonic=clock,
+                      environ={"TERM": "xterm", "COLUMNS": str(WIDTH), "LINES": str(HEIGHT)})
+    writer = stream_writer(env, as_json=False, raw=False)
+    writer.write(Content("first"))
+    assert writer.flush() is None and "first" in out.getvalue()  # the first frame: at once
+    clock.now += 0.010
+    writer.write(Content(" second"))
+    wait = writer.flush()
+    assert wait == pytest.approx(1 / FRAMES_PER_SECOND - 0.010) and "second" not in out.getvalue()
+    clock.now += wait
+    assert writer.flush() is None and "first second" in out.getvalue()
+    writer.finish()

@@ -11,6 +11,8 @@ from rich.console import Console
 
 from lowrouter_cli.render.markdown import make_markdown
 from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, render_plain_paragraphs
+from lowrouter_cli.render.plain_paragraphs import plain_words as words_as_they_are
+from lowrouter_cli.render.safe_text import has_controls
 
 CONSOLES = [dict(color_system=system, no_color=no_color)
             for system in ("truecolor", "256", "standard", None) for no_color in (False, True)]
@@ -65,6 +67,22 @@ def test_plain_blocks_are_where_markdown_it_puts_them(source):
 def test_text_the_hint_calls_plain_has_plain_blocks(source):
     if not needs_rich("\n" + source + "\n"):
         assert plain_blocks(source) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+@example("a  b")
+@example("a*b")
+@example("x `y`")
+def test_words_the_live_views_shortcut_calls_plain_need_neither_rich_nor_the_sanitizer(text):
+    if words_as_they_are(text):
+        assert not needs_rich(text) and not has_controls(text) and not set(text) & set("*`\n")
+
+
+def test_plain_words():
+    assert words_as_they_are(" and (42%) it's $5, a/b = c+d @me - ok?") and words_as_they_are("")
+    for text in ["a  b", "a*b", "`x`", "café", "a\tb", "a\nb", "[x]", "a_b", "\x1b"]:
+        assert not words_as_they_are(text), text
 
 
 def test_what_needs_rich():

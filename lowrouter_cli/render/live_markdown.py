@@ -27,13 +27,13 @@ the time the block it is in is finished, rather than making that frame late.
 from __future__ import annotations
 
 import re
-from contextlib import nullcontext
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from lowrouter_cli.render.live_tail import TailRows, table_line, wrap
 from lowrouter_cli.render.live_view import LiveArea, Screen, Size, closes_fence, fence_opener, signals_held
-from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, render_plain_paragraphs
+from lowrouter_cli.render.plain_paragraphs import needs_rich, plain_blocks, plain_words, render_plain_paragraphs
 from lowrouter_cli.render.rich_parts import RichLoader, markdown
+from lowrouter_cli.render.safe_text import PieceByPiece
 
 if TYPE_CHECKING:
     from rich.segment import Segment
@@ -84,7 +84,8 @@ class LiveMarkdown:
         self._size: Size | None = None
         self._size_at = 0.0
         self._rich = RichLoader(screen.console, self._code_languages)
-        self._pieces: list[str] = []
+        self._pieces: list[str] = []  # text from the network, as it came: sanitized when taken
+        self._safe = PieceByPiece()
         self._drawn = 0  # how many of the pieces are on screen already (drawn on the last row)
         # (width, height, rows before the tail's) when the last row on screen is a plain line's
         # unfinished end: what comes next may only lengthen it (and wrap on from it)
@@ -99,7 +100,8 @@ class LiveMarkdown:
         self.refreshes = 0
 
     def write(self, text: str) -> None:
-        """Take `text`; draw a frame if one is due (else tick() draws it when it falls due)."""
+        """Take `text` (as it came from the network: its controls are shown, never obeyed, once
+        the frame takes it); draw a frame if one is due (else tick() draws it when it falls due)."""
         if not text:
             return
         self._pieces.append(text)
@@ -126,6 +128,9 @@ class LiveMarkdown:
 
     def _print_the_rest(self) -> None:
         self._finished = True
+        held = self._safe.end()
+        if held:
+            self._pieces.append(held)
         if self._pieces and self._show_tail and self._long_tail():
             # Rendering a long block whole takes a while (a 300-row table: ~100 ms): the tokens
             # that came since the last frame are drawn first, not after it.
@@ -143,12 +148,13 @@ class LiveMarkdown:
     # -- internals -----------------------------------------------------------------------------
 
     def _long_tail(self) -> bool:
-        lines = self._tail.count("\n") + sum(piece.count("\n") for piece in self._pieces)
+        lines = self._tail.count("\n") + "".join(self._pieces).count("\n")  # (thousands of pieces: no loop)
         return lines > self._screen_size().height
 
     def _take_pieces(self) -> None:
         if self._pieces:
-            text = "".join(self._pieces).replace("\r\n", "\n").replace("\r", "\n")
+            # Once a frame, not once a token (a CR at the end waits for the LF that may follow).
+            text = self._safe.feed("".join(self._pieces))
             self._pieces.clear()
             self._drawn = 0
             if not self._rich.started and needs_rich((self._tail[-1:] or "\n") + text):
@@ -189,27 +195,35 @@ class LiveMarkdown:
     def _lengthen_last_row(self, started: float) -> bool:
         """Draw the commonest frame of a long paragraph, where the text since the last frame goes
         on the end of the last row (wrapping on from there), without taking it into the tail,
-        cutting blocks or laying out the tail's rows: the same bytes as the full frame, about 15 %
-        less CPU (a paced frame's cost is mostly not its layout). False when that is not the frame
-        to draw."""
-        if self._growing is None:
+        cutting blocks or laying out the tail's rows: the same bytes as the full frame, at a
+        fraction of its CPU. False when that is not the frame to draw."""
+        if self._growing is None or self._safe.holding:
             return False
         width, height, lead = self._growing
         text = "".join(self._pieces[self._drawn:])
         size = self._screen_size()
-        if not text or size.width != width or size.height != height or not _AS_IT_IS.fullmatch(text):
+        if not text or size.width != width or size.height != height:
             return False
         shown = self._area.rows
-        if not self._rich.started and needs_rich(shown[-1][-1:] + text):
-            self._rich.start()
+        joined = shown[-1][-1:] + text  # (with the character before: two spaces need rich)
+        # Plain words (one pass) or printable ASCII: nothing for the sanitizer or live_tail to change.
+        if not plain_words(joined):
+            if not _AS_IT_IS.fullmatch(text):
+                return False
+            if not self._rich.started and needs_rich(joined):
+                self._rich.start()
         full, rest = wrap(shown[-1] + text, width)
         if not rest:  # a row ended in spaces: the full frame leaves such a row out
             return False
-        rows = shown[:lead] + (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
-        # Ctrl-C need not wait while the area keeps its height (two system calls a frame saved):
-        # however little of the write an interrupt lets out, finish() redraws the area from its top.
-        with signals_held() if len(rows) != len(shown) else nullcontext():
-            self._emit(self._area.redraw(rows))
+        if not full:  # the text stays on the last row: only it is written
+            self._emit(self._area.lengthen_last_row(rest))
+        else:
+            rows = shown[:lead] + (shown[lead:-1] + full + [rest])[-(_room(height, lead) - lead):]
+            if len(rows) == len(shown):  # Ctrl-C need not wait (finish() redraws the area whole)
+                self._emit(self._area.redraw(rows))
+            else:
+                with signals_held():
+                    self._emit(self._area.redraw(rows))
         self._drawn = len(self._pieces)
         self.refreshes += 1
         self._frame_ends(started)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 
-from lowrouter_cli.render.fit import cell_width
 from lowrouter_cli.render.live_view import fence_opener
 
 TAB_SIZE = 4  # rich's Syntax default
@@ -184,6 +183,8 @@ class TailRows:
 
     def _table_row(self, line: str) -> tuple[list[str], list[int]]:
         """A row's cells (as many as the header has, the first row being the header) and widths."""
+        from lowrouter_cli.render.fit import cell_width  # (only a table needs it: fit.py is slow to import)
+
         row = table_cells(line)
         if self._table:
             columns = len(self._table[0][0])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import signal
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
@@ -42,19 +41,21 @@ class Size(NamedTuple):
     height: int
 
 
-@dataclass(kw_only=True)
 class Screen:
     """The terminal the live view draws on: its file, whether escape codes go there (`live`),
     whether styles and colours show, its size (asked each time), and the rich Console that prints
-    there, made on first use."""
+    there, made on first use. (A plain class: a dataclass costs the live view's start a fraction
+    of a millisecond to make.)"""
 
-    file: Any
-    live: bool
-    styled: bool
-    colour: bool
-    size: Callable[[], Size]
-    make_console: "Callable[[], Console]"
-    _console: "Console | None" = field(default=None, init=False, repr=False)
+    def __init__(self, *, file: Any, live: bool, styled: bool, colour: bool, size: Callable[[], Size],
+                 make_console: "Callable[[], Console]") -> None:
+        self.file = file
+        self.live = live
+        self.styled = styled
+        self.colour = colour
+        self.size = size
+        self.make_console = make_console
+        self._console: "Console | None" = None
 
     @classmethod
     def of(cls, console: "Console") -> "Screen":
@@ -94,7 +95,7 @@ class LiveArea:
                 return ""
         up = len(shown) - keep
         moved, by = _moved_up(shown, rows, keep) if not above and keep < len(rows) else (0, 0)
-        if moved and sum(map(len, rows[keep:keep + moved])) + moved > 10:  # (fewer bytes than the escapes)
+        if moved > 10 or moved and sum(map(len, rows[keep:keep + moved])) + moved > 10:  # (fewer bytes than the escapes)
             # The terminal moves them: it deletes the lines above them (the rest moves up with them).
             parts = [f"\r\x1b[{up}A\x1b[{by}M\x1b[{moved}B\x1b[J"]
             keep += moved
@@ -105,6 +106,14 @@ class LiveArea:
         parts.extend(row + "\n" for row in rows[keep:])
         self.rows = rows
         return "".join(parts)
+
+    def lengthen_last_row(self, row: str) -> str:
+        """redraw() of the same rows but the last (a paragraph growing on its last row, the
+        commonest frame), without comparing the rest."""
+        if row == self.rows[-1]:
+            return ""
+        self.rows = self.rows[:-1] + [row]
+        return "\r\x1b[1A\x1b[J" + row + "\n"
 
 
 def _moved_up(shown: list[str], rows: list[str], first: int) -> tuple[int, int]:

@@ -22,6 +22,7 @@ _PLAIN_LINE = re.compile(rf"[A-Za-z][{_CHARACTERS}]*(?: [{_CHARACTERS}]+)*")
 # What makes rich needed: any other character, a line starting with anything but a letter, two
 # spaces, a space ending a line.
 _NEEDS_RICH = re.compile(rf"[^{_CHARACTERS} \n]|\n[^A-Za-z\n]|  | \n")
+_WORDS = re.compile(rf"[{_CHARACTERS} ]*")
 
 
 class Block(NamedTuple):
@@ -38,6 +39,13 @@ def needs_rich(text: str) -> bool:
     """Whether `text` (with the character before it, a newline at the answer's start) holds
     anything a plain paragraph can't."""
     return _NEEDS_RICH.search(text) is not None
+
+
+def plain_words(text: str) -> bool:
+    """Whether `text` (with the character before it) is words and single spaces of the characters
+    a plain paragraph holds as they are: needs_rich is False for it (the common case, told in one
+    pass)."""
+    return _WORDS.fullmatch(text) is not None and "  " not in text
 
 
 def plain_blocks(source: str) -> list[Block] | None:

@@ -59,6 +59,11 @@ class PieceByPiece:
             text, self._held_cr = text[:-1], True
         return terminal_text(text, dim=self._dim)
 
+    @property
+    def holding(self) -> bool:
+        """Whether a CR is held for the next piece."""
+        return self._held_cr
+
     def end(self) -> str:
         held, self._held_cr = self._held_cr, False
         return terminal_text("\r", dim=self._dim) if held else ""

@@ -7,7 +7,7 @@ live view, holding tokens until its next frame), or None."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from lowrouter_cli.context import Environment
 from lowrouter_cli.events import Content, Reasoning, Received
@@ -36,6 +36,8 @@ class AnswerView:
     def __init__(self, text: TextWriter, reasoning: Any) -> None:
         self._text = text
         self._reasoning = reasoning
+        # The reader calls it before every read: the writer's own, not a call that calls it.
+        self.flush: Callable[[], float | None] = text.flush
 
     def write(self, event: Any) -> None:
         kind = type(event)
@@ -46,9 +48,6 @@ class AnswerView:
             self._text.write(event.text)
         elif kind is Reasoning and self._reasoning is not None:
             self._reasoning.reasoning(event.text)
-
-    def flush(self) -> float | None:
-        return self._text.flush()
 
     def finish(self) -> None:
         if self._reasoning is not None:
@@ -118,22 +117,17 @@ class JSONLines:
 
 
 class LiveText:
+    """Live Markdown on a terminal. The reader calls write() once a token and flush() once a read:
+    they are LiveMarkdown's own (which sanitizes once a frame), with no call in between."""
+
     def __init__(self, env: Environment) -> None:
         from lowrouter_cli.render.console import live_screen
         from lowrouter_cli.render.live_markdown import LiveMarkdown
 
-        self._markdown = LiveMarkdown(live_screen(env), env.monotonic)
-        self._safe = PieceByPiece()  # the live renderer only ever sees sanitized text
-
-    def write(self, text: str) -> None:
-        self._markdown.write(self._safe.feed(text))
-
-    def flush(self) -> float | None:
-        return self._markdown.tick()  # a frame now if one is due; else when to ask again
-
-    def finish(self) -> None:
-        self._markdown.write(self._safe.end())
-        self._markdown.finish()
+        markdown = LiveMarkdown(live_screen(env), env.monotonic)
+        self.write = markdown.write
+        self.flush = markdown.tick  # a frame now if one is due; else when to ask again
+        self.finish = markdown.finish
 
 
 def stream_writer(env: Environment, *, as_json: bool, raw: bool, reasoning: bool = False) -> StreamWriter:
