@@ -44,9 +44,8 @@ if TYPE_CHECKING:
 _NO_BLANK_AFTER = {"hr"}
 _LEAF_BLOCKS = {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
 # Frames a second at most. Every token must be on screen within 100 ms of arriving: a frame falls
-# due 83 ms after the last one ended, which leaves time for the frame and a late wake-up. Each
-# frame of a paced answer costs a tenth of a millisecond or more of CPU (its code is cold after the
-# wait), so fewer frames are most of what a paced answer's live view costs beyond a pipe.
+# due 83 ms after the last one ended, which leaves time for the frame and a late wake-up. A paced
+# frame's code is cold after the wait, so each one costs several times its instructions.
 FRAMES_PER_SECOND = 12.0
 # The language of a code fence, as rich takes it (the first word after the fence)
 _FENCE_LANGUAGE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([^\s`]+)[^\n]*\n", re.MULTILINE)
